@@ -1,0 +1,109 @@
+"""Validate the data against the SHACL shapes with pyshacl, and report it as people read it.
+
+A result is cached by the hash of the exact source bytes, so an unchanged graph is not
+validated again at every start.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .dataset import Dataset
+
+SH = "http://www.w3.org/ns/shacl#"
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    severity: str
+    shape: str | None
+
+
+@dataclass(frozen=True)
+class Report:
+    conforms: bool
+    violations: tuple[Violation, ...]
+
+    def grouped(self) -> dict[str, list[Violation]]:
+        """Violations grouped by message, most frequent first."""
+        groups: dict[str, list[Violation]] = defaultdict(list)
+        for v in self.violations:
+            groups[v.message].append(v)
+        return dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+    def to_text(self) -> str:
+        if self.conforms:
+            return "The graph conforms to its shapes."
+        lines = [f"The graph does not conform: {len(self.violations)} violation(s)."]
+        for message, items in self.grouped().items():
+            lines.append(f"\n{message}  ({len(items)})")
+            for v in sorted(items, key=lambda v: (v.focus, v.path or "")):
+                detail = f"  - {v.focus}"
+                if v.path:
+                    detail += f"  path {v.path}"
+                if v.value:
+                    detail += f"  value {v.value}"
+                lines.append(detail)
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps({"conforms": self.conforms,
+                           "violations": [asdict(v) for v in self.violations]},
+                          ensure_ascii=False, indent=2)
+
+
+def _n3(term) -> str | None:
+    return None if term is None else term.n3()
+
+
+def _run_pyshacl(dataset: Dataset):
+    import pyshacl
+
+    data, ontology, shapes = dataset.rdflib_graphs()
+    return pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs",
+                            abort_on_first=False, allow_warnings=False, meta_shacl=False,
+                            advanced=True)
+
+
+def report_graph(dataset: Dataset):
+    """The SHACL validation report as an rdflib Graph (for --format turtle)."""
+    return _run_pyshacl(dataset)[1]
+
+
+def validate(dataset: Dataset) -> Report:
+    """Run pyshacl (RDFS inference, the ontology as ontology graph) and read its report."""
+    from rdflib import Namespace
+
+    sh = Namespace(SH)
+    conforms, graph, _text = _run_pyshacl(dataset)
+    violations = []
+    for result in graph.subjects(sh.resultSeverity, None):
+        message = graph.value(result, sh.resultMessage)
+        violations.append(Violation(
+            focus=_n3(graph.value(result, sh.focusNode)),
+            path=_n3(graph.value(result, sh.resultPath)),
+            value=_n3(graph.value(result, sh.value)),
+            message=str(message) if message is not None else "constraint violated",
+            severity=str(graph.value(result, sh.resultSeverity)).rsplit("#", 1)[-1],
+            shape=_n3(graph.value(result, sh.sourceShape)),
+        ))
+    violations.sort(key=lambda v: (v.message, v.focus, v.path or ""))
+    return Report(bool(conforms), tuple(violations))
+
+
+def validate_cached(dataset: Dataset, cache_dir: Path | None) -> Report:
+    """`validate`, remembering a conforming result by the sources' hash in cache_dir."""
+    marker = Path(cache_dir) / f"valid-{dataset.source_hash}" if cache_dir else None
+    if marker is not None and marker.exists():
+        return Report(True, ())
+    report = validate(dataset)
+    if marker is not None and report.conforms:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("conforms\n")
+    return report
