@@ -26,14 +26,18 @@ class LoadError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-def parse_turtle(path: Path, base_iri: str = CANONICAL_BASE) -> list[ox.Triple]:
-    """Parse one Turtle file with Oxigraph, whose errors carry exact positions."""
+def parse_turtle(path: Path, base_iri: str = CANONICAL_BASE, bnode_prefix: str = "b") -> list[ox.Triple]:
+    """Parse one Turtle file with Oxigraph, whose errors carry exact positions.
+
+    Blank nodes are renamed in order of appearance, so the same file always gives the
+    same labels (and dumps of it the same bytes).
+    """
     try:
         data = Path(path).read_bytes()
     except OSError as err:
         raise LoadError(path, err.strerror or str(err)) from None
     try:
-        return [q.triple for q in ox.parse(data, format=TURTLE, base_iri=base_iri)]
+        triples = [q.triple for q in ox.parse(data, format=TURTLE, base_iri=base_iri)]
     except SyntaxError as err:
         message = err.msg
         # "Parser error at line 3 between columns 16 and 20: A dot is expected ..." -> keep the reason.
@@ -42,6 +46,22 @@ def parse_turtle(path: Path, base_iri: str = CANONICAL_BASE) -> list[ox.Triple]:
         raise LoadError(path, message, err.lineno, err.offset) from None
     except ValueError as err:  # e.g. invalid UTF-8
         raise LoadError(path, str(err)) from None
+    return _stable_blank_nodes(triples, bnode_prefix)
+
+
+def _stable_blank_nodes(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
+    names: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term):
+        if isinstance(term, ox.BlankNode):
+            if term not in names:
+                names[term] = ox.BlankNode(f"{prefix}{len(names) + 1}")
+            return names[term]
+        return term
+
+    if not any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples):
+        return triples
+    return [ox.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in triples]
 
 
 def _rebase(term, old: str, new: str):
@@ -103,15 +123,21 @@ class Dataset:
     def default_triple_count(self) -> int:
         return len(set(self.data) | set(self.ontology))
 
+    def default_triples(self) -> list[ox.Triple]:
+        """The default graph's triples (data ∪ ontology), sorted so that writers give stable bytes."""
+        return sorted(set(self.data) | set(self.ontology), key=str)
+
     def rdflib_graphs(self):
         """(data, ontology, shapes) as rdflib Graphs, for validation with pyshacl."""
         from rdflib import Graph
 
-        out = []
-        for triples in (self.data, self.ontology, self.shapes):
-            nt = "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
-            out.append(Graph().parse(data=nt, format="nt"))
-        return tuple(out)
+        return tuple(Graph().parse(data=ntriples(ts), format="nt")
+                     for ts in (self.data, self.ontology, self.shapes))
+
+
+def ntriples(triples) -> str:
+    """N-Triples text of some triples (Oxigraph terms print as N-Triples)."""
+    return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
 
 
 def load(config: Config) -> Dataset:
@@ -124,5 +150,6 @@ def load(config: Config) -> Dataset:
         except OSError as err:
             raise LoadError(p, err.strerror or str(err)) from None
     digest.update(config.base_iri.encode())
-    data, ontology, shapes = (rebase_triples(parse_turtle(p), config.base_iri) for p in paths)
+    data, ontology, shapes = (rebase_triples(parse_turtle(p, bnode_prefix=prefix), config.base_iri)
+                              for p, prefix in zip(paths, ("d", "o", "s")))
     return Dataset(config, data, ontology, shapes, digest.hexdigest())

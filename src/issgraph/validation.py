@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .dataset import Dataset
+from .namespaces import prefixes_for
 
 SH = "http://www.w3.org/ns/shacl#"
 
@@ -58,8 +59,8 @@ class Report:
                           ensure_ascii=False, indent=2)
 
 
-def _n3(term) -> str | None:
-    return None if term is None else term.n3()
+def _n3(term, namespaces) -> str | None:
+    return None if term is None else term.n3(namespaces)
 
 
 def _run_pyshacl(dataset: Dataset):
@@ -82,16 +83,19 @@ def validate(dataset: Dataset) -> Report:
 
     sh = Namespace(SH)
     conforms, graph, _text = _run_pyshacl(dataset)
+    nm = graph.namespace_manager
+    for prefix, iri in prefixes_for(dataset.config.base_iri).items():
+        nm.bind(prefix, iri, override=True, replace=True)
     violations = []
     for result in graph.subjects(sh.resultSeverity, None):
         message = graph.value(result, sh.resultMessage)
         violations.append(Violation(
-            focus=_n3(graph.value(result, sh.focusNode)),
-            path=_n3(graph.value(result, sh.resultPath)),
-            value=_n3(graph.value(result, sh.value)),
+            focus=_n3(graph.value(result, sh.focusNode), nm),
+            path=_n3(graph.value(result, sh.resultPath), nm),
+            value=_n3(graph.value(result, sh.value), nm),
             message=str(message) if message is not None else "constraint violated",
             severity=str(graph.value(result, sh.resultSeverity)).rsplit("#", 1)[-1],
-            shape=_n3(graph.value(result, sh.sourceShape)),
+            shape=_n3(graph.value(result, sh.sourceShape), nm),
         ))
     violations.sort(key=lambda v: (v.message, v.focus, v.path or ""))
     return Report(bool(conforms), tuple(violations))

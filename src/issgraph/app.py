@@ -1,0 +1,80 @@
+"""The Flask application factory: configuration in, routes out; no logic a test must reach by HTTP."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from .config import Config, from_env
+from .dataset import Dataset, load
+from .engine import make_engine
+from .executor import Executor
+from .namespaces import prefixes_for as _prefixes_for
+from .sparql import QueryService
+
+log = logging.getLogger("issgraph")
+
+def prefixes_for(config: Config) -> dict[str, str]:
+    return _prefixes_for(config.base_iri)
+
+
+class Services:
+    """What the routes use: the dataset, the query service and its executor."""
+
+    def __init__(self, config: Config, dataset: Dataset):
+        self.config = config
+        self.dataset = dataset
+        self.prefixes = prefixes_for(config)
+        self.executor = Executor(lambda: make_engine(dataset, self.prefixes), config.query_timeout)
+        self.queries = QueryService(config, self.executor, dataset.version)
+
+
+def create_app(config: Config | None = None, dataset: Dataset | None = None) -> Flask:
+    """Build the web app for one dataset (loaded from the config's files when not given)."""
+    config = config or from_env()
+    dataset = dataset or load(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    app.json.ensure_ascii = False
+    app.extensions["issgraph"] = Services(config, dataset)
+
+    from .endpoint import bp as endpoint_bp
+
+    app.register_blueprint(endpoint_bp)
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+
+    @app.after_request
+    def _common_headers(response: Response) -> Response:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "X-Request-Id, X-Result-Count, X-Result-Truncated, Content-Location, ETag, Link")
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Response:
+        response = Response(f"{err.code} {err.name}: {err.description}\n", err.code,
+                            content_type="text/plain; charset=utf-8")
+        for key, value in err.get_headers():
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        rid = g.get("request_id", "-")
+        log.exception("request %s failed", rid)
+        return Response(f"500 Internal Server Error: an unexpected error; request id {rid}\n", 500,
+                        content_type="text/plain; charset=utf-8")
+
+    return app
+
+
+def services(app: Flask) -> Services:
+    return app.extensions["issgraph"]

@@ -1,0 +1,61 @@
+"""The /sparql route: read the request, call the query service, send its bytes."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from . import formats
+from .engine import write_graph
+from .formats import NotAcceptable, UnknownFormat, negotiate
+from .protocol import ProtocolError, parse_request
+from .service_description import describe_service
+from .sparql import Reply
+
+bp = Blueprint("endpoint", __name__)
+SD_OFFERS = (*formats.GRAPH, formats.HTML)
+
+
+def _send(reply: Reply) -> Response:
+    response = Response(reply.body, reply.status, content_type=reply.content_type)
+    response.headers.update(reply.headers)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _service_description(accept: str | None, format_param: str | None) -> Response:
+    from .app import services
+
+    svc = services(current_app)
+    try:
+        fmt = negotiate(accept, SD_OFFERS, format_param)
+    except (NotAcceptable, UnknownFormat) as err:
+        return _send(Reply.fail(406 if isinstance(err, NotAcceptable) else 400, str(err)))
+    if fmt is formats.HTML:
+        response = Response(render_template("query_form.html"), content_type=fmt.content_type)
+    else:
+        triples = describe_service(request.base_url, svc.dataset)
+        response = Response(write_graph(triples, fmt, svc.prefixes), content_type=fmt.content_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def sparql() -> Response:
+    """SPARQL 1.1 Protocol query operation (GET, POST form, POST direct) and service description."""
+    from .app import services
+
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={
+            "Allow": "GET, POST, HEAD, OPTIONS",
+            "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
+            "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "Content-Type, Accept"),
+            "Access-Control-Max-Age": "86400",
+        })
+    body = request.get_data(cache=False) if request.method == "POST" else b""
+    try:
+        pq = parse_request(request.method, request.headers.get("Content-Type"), request.query_string, body)
+    except ProtocolError as err:
+        return _send(Reply.fail(err.status, str(err), headers=err.headers))
+    accept = request.headers.get("Accept")
+    if pq.query is None:
+        return _service_description(accept, pq.param("format"))
+    return _send(services(current_app).queries.answer(pq, accept))

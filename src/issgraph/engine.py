@@ -1,0 +1,191 @@
+"""Run one guarded SPARQL query on the dataset and write the answer's bytes.
+
+Two engines answer identically: Oxigraph (the default, fast) and rdflib (pure Python).
+Both write results through `results`, so their bytes match; both cap rows honestly.
+Nothing here knows HTTP, and nothing here guards: callers pass queries `guard` accepted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+
+import pyoxigraph as ox
+
+from . import results
+from .dataset import Dataset, ntriples
+from .formats import Format
+
+
+class QueryError(Exception):
+    """The engine refused or failed the query (syntax, evaluation); message is for the client."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        self.line, self.column = line, column
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """What to run: the query text and, from the protocol, an explicit dataset (or None)."""
+
+    text: str
+    form: str                                   # SELECT, ASK, CONSTRUCT, DESCRIBE (from the guard)
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    format: Format
+    count: int | None          # rows (SELECT) or triples (CONSTRUCT/DESCRIBE); None for ASK
+    truncated: bool            # True when the row cap cut the answer
+
+
+def answer_kind(form: str) -> str:
+    """'results' for SELECT/ASK, 'graph' for CONSTRUCT/DESCRIBE."""
+    return "results" if form in ("SELECT", "ASK") else "graph"
+
+
+def _syntax_error(err: Exception) -> QueryError:
+    """Oxigraph says 'error at 3:12: expected ...'; keep line and column apart from the text."""
+    message = str(err)
+    if message.startswith("error at "):
+        where, _, rest = message[len("error at "):].partition(": ")
+        line, _, column = where.partition(":")
+        if line.isdigit() and column.isdigit():
+            return QueryError(f"syntax error at line {line}, column {column}: {rest}", int(line), int(column))
+    return QueryError(f"syntax error: {message}")
+
+
+def write_graph(triples, fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialize triples with Oxigraph's writers (Turtle gets the prefixes)."""
+    if fmt.rdf is None:
+        raise ValueError(f"{fmt.name} is not an RDF format")
+    if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) and prefixes:
+        return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
+    return ox.serialize(triples, format=fmt.rdf)
+
+
+class OxigraphEngine:
+    """Queries the dataset's in-memory Oxigraph store."""
+
+    name = "oxigraph"
+
+    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
+        self.store = dataset.store
+        self.max_rows = max_rows
+        self.prefixes = prefixes
+
+    def _options(self, job: QueryJob) -> dict:
+        options: dict = {}
+        if job.base_iri:
+            options["base_iri"] = job.base_iri
+        if job.default_graphs is not None:
+            options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        if job.named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+        return options
+
+    def run(self, job: QueryJob, fmt: Format) -> Answer:
+        try:
+            outcome = self.store.query(job.text, **self._options(job))
+            return self._write(outcome, fmt)
+        except SyntaxError as err:
+            raise _syntax_error(err) from None
+        except (RuntimeError, OSError, ValueError, TypeError) as err:
+            raise QueryError(f"query evaluation failed: {err}") from None
+
+    def _write(self, outcome, fmt: Format) -> Answer:
+        cap = self.max_rows
+        if isinstance(outcome, ox.QueryBoolean):
+            return Answer(results.write_boolean(bool(outcome), fmt.name), fmt, None, False)
+        if isinstance(outcome, ox.QuerySolutions):
+            names = [v.value for v in outcome.variables]
+            rows = [tuple(s) for s in islice(outcome, cap + 1)]
+            truncated = len(rows) > cap
+            rows = rows[:cap]
+            return Answer(results.write_bindings(names, rows, fmt.name), fmt, len(rows), truncated)
+        triples = list(islice(outcome, cap + 1))
+        truncated = len(triples) > cap
+        triples = triples[:cap]
+        return Answer(write_graph(triples, fmt, self.prefixes), fmt, len(triples), truncated)
+
+
+class RdflibEngine:
+    """Queries an rdflib Dataset holding the same graphs; never loads anything by IRI."""
+
+    name = "rdflib"
+
+    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
+        from rdflib import Dataset as RDataset, Graph, URIRef
+
+        from .netguard import forbid_file_urls
+
+        forbid_file_urls()
+        self.max_rows = max_rows
+        self.prefixes = prefixes
+        self._graphs: dict[str, Graph] = {}
+        rd = RDataset(default_union=False)
+        for iri, triples in dataset.graphs.items():
+            g = rd.graph(URIRef(iri))
+            g.parse(data=ntriples(triples), format="nt")
+            self._graphs[iri] = g
+        rd.default_context.parse(data=ntriples((*dataset.data, *dataset.ontology)), format="nt")
+        self.rdataset = rd
+
+    def _target(self, job: QueryJob):
+        """The dataset to query: the served one, or one assembled from the protocol's graph IRIs."""
+        if job.default_graphs is None and job.named_graphs is None:
+            return self.rdataset
+        from rdflib import Dataset as RDataset, URIRef
+
+        rd = RDataset(default_union=False)
+        for iri in job.default_graphs or ():
+            for t in self._graphs[iri]:
+                rd.default_context.add(t)
+        for iri in (self._graphs if job.named_graphs is None else job.named_graphs):
+            target = rd.graph(URIRef(iri))
+            for t in self._graphs[iri]:
+                target.add(t)
+        return rd
+
+    def run(self, job: QueryJob, fmt: Format) -> Answer:
+        from pyparsing.exceptions import ParseException
+
+        try:
+            outcome = self._target(job).query(job.text, base=job.base_iri)
+            return self._write(outcome, fmt)
+        except ParseException as err:
+            raise QueryError(f"syntax error at line {err.lineno}, column {err.col}: {err.msg}",
+                             err.lineno, err.col) from None
+        except RecursionError:
+            raise QueryError("the query is nested too deeply to evaluate") from None
+        except Exception as err:  # rdflib raises many kinds for bad queries (prefix, type, ...)
+            raise QueryError(f"query failed: {err}") from None
+
+    def _write(self, outcome, fmt: Format) -> Answer:
+        cap = self.max_rows
+        if outcome.type == "ASK":
+            return Answer(results.write_boolean(bool(outcome.askAnswer), fmt.name), fmt, None, False)
+        if outcome.type == "SELECT":
+            names = [str(v) for v in outcome.vars]
+            conv = results.from_rdflib_term
+            rows = [tuple(conv(row[i]) for i in range(len(names))) for row in islice(outcome, cap + 1)]
+            truncated = len(rows) > cap
+            rows = rows[:cap]
+            return Answer(results.write_bindings(names, rows, fmt.name), fmt, len(rows), truncated)
+        triples = [results.from_rdflib_triple(t) for t in islice(outcome, cap + 1)]
+        truncated = len(triples) > cap
+        triples = triples[:cap]
+        return Answer(write_graph(triples, fmt, self.prefixes), fmt, len(triples), truncated)
+
+
+ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}
+
+
+def make_engine(dataset: Dataset, prefixes: dict[str, str] | None = None):
+    """The engine the config names, ready to run jobs."""
+    config = dataset.config
+    return ENGINES[config.engine](dataset, config.max_rows, prefixes)

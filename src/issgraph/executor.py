@@ -1,0 +1,139 @@
+"""Run queries in a child process that can be killed, so a time limit is real.
+
+rdflib has no timeout, Oxigraph none from Python, and a Python thread cannot be stopped:
+each web worker keeps one forked evaluator, cut off from the network, and kills and
+replaces it when a query outlives its limit. The worker itself never blocks past the limit.
+"""
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import pickle
+import resource
+import signal
+import socket
+import threading
+from multiprocessing.connection import Connection
+from typing import Callable
+
+from .engine import Answer, QueryError, QueryJob
+from .formats import BY_NAME, Format
+
+log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
+
+
+class QueryTimeout(Exception):
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"query exceeded {seconds:g} s and was stopped")
+
+
+class EvaluatorFailed(Exception):
+    """The evaluator process died while running a query (it is replaced)."""
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
+    """The evaluator loop: read (job, format) pairs, answer each, exit on EOF."""
+    from . import netguard
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    netguard.isolate_process()
+    while True:
+        try:
+            job, fmt_name = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            os._exit(0)
+        try:
+            reply = ("ok", engine.run(job, BY_NAME[fmt_name]))
+        except QueryError as err:
+            reply = ("error", (str(err), err.line, err.column))
+        except MemoryError:
+            reply = ("error", ("the query needs more memory than this service allows", None, None))
+        except RecursionError:
+            reply = ("error", ("the query is nested too deeply to evaluate", None, None))
+        except Exception as err:  # reported to the parent, which logs it with the request id
+            reply = ("failed", f"{type(err).__name__}: {err}")
+        try:
+            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, MemoryError):
+            os._exit(1)
+
+
+class Executor:
+    """One killable evaluator process per owner process, started on first use."""
+
+    def __init__(self, engine_factory: Callable[[], object], timeout: float,
+                 memory_limit: int | None = 4 << 30):
+        self._factory = engine_factory
+        self.timeout = timeout
+        self.memory_limit = memory_limit
+        self._engine = None
+        self._pid: int | None = None
+        self._conn: Connection | None = None
+        self._owner: int | None = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> None:
+        if self._engine is None:
+            self._engine = self._factory()
+        parent, child = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the evaluator
+            try:
+                parent.close()
+                _child_main(Connection(child.detach()), self._engine, self.memory_limit)
+            finally:
+                os._exit(0)
+        child.close()
+        self._pid, self._conn, self._owner = pid, Connection(parent.detach()), os.getpid()
+        log.debug("evaluator %d started", pid)
+
+    def _stop(self) -> None:
+        if self._pid is not None and self._owner == os.getpid():
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        if self._conn is not None:
+            self._conn.close()
+        self._pid = self._conn = None
+
+    def run(self, job: QueryJob, fmt: Format) -> Answer:
+        with self._lock:
+            if self._conn is None or self._owner != os.getpid():
+                self._pid = self._conn = None   # a forked copy of another process's executor
+                self._start()
+            conn = self._conn
+            try:
+                conn.send_bytes(pickle.dumps((job, fmt.name), protocol=pickle.HIGHEST_PROTOCOL))
+                if not conn.poll(self.timeout):
+                    self._stop()
+                    raise QueryTimeout(self.timeout)
+                kind, value = pickle.loads(conn.recv_bytes())
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self._stop()
+                raise EvaluatorFailed("the evaluator stopped while running this query") from None
+        if kind == "ok":
+            return value
+        if kind == "error":
+            message, line, column = value
+            raise QueryError(message, line, column)
+        raise EvaluatorFailed(value)
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()

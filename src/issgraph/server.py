@@ -1,0 +1,74 @@
+"""Serve the app with gunicorn (the production server), after validating the graph."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from gunicorn.app.base import BaseApplication
+
+from .app import create_app
+from .config import Config
+from .dataset import LoadError, load
+from .validation import validate_cached
+
+log = logging.getLogger("issgraph")
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn running an app built once, in the arbiter, before the workers fork."""
+
+    def __init__(self, app, options: dict):
+        self.application, self.options = app, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def default_cache_dir() -> str:
+    return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "issgraph")
+
+
+def prepare(config: Config):
+    """Load and validate; exit 2 on an unreadable file, 1 on a graph that does not conform."""
+    try:
+        dataset = load(config)
+    except LoadError as err:
+        print(f"error: cannot read the graph: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if config.validate_on_start:
+        report = validate_cached(dataset, config.cache_dir or default_cache_dir())
+        if not report.conforms:
+            print(report.to_text(), file=sys.stderr)
+            print("error: the graph does not conform to its shapes; not serving it.", file=sys.stderr)
+            raise SystemExit(1)
+    return dataset
+
+
+def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> int:
+    dataset = prepare(config)
+    app = create_app(config, dataset)
+    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or 2 * (os.cpu_count() or 1)
+    log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, engine %s) "
+             "on http://%s:%d with %d workers", len(dataset.data) + len(dataset.ontology) + len(dataset.shapes),
+             len(dataset.data), len(dataset.ontology), len(dataset.shapes), dataset.version, config.engine,
+             host, port, workers)
+    _Gunicorn(app, {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "timeout": int(config.query_timeout) + 30,
+        "graceful_timeout": 5,
+        "keepalive": 5,
+        "limit_request_line": 0,          # the app answers long GET queries itself (413 past the limit)
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "issgraph",
+    }).run()
+    return 0

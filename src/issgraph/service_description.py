@@ -1,0 +1,59 @@
+"""The SPARQL 1.1 Service Description of the endpoint, as triples (the endpoint serialises them)."""
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from .dataset import Dataset
+from .formats import GRAPH, RESULTS
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FMT = "http://www.w3.org/ns/formats/"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+
+# W3C's IRIs for the formats the endpoint writes (http://www.w3.org/ns/formats/).
+FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD",
+    "rdfxml": "RDF_XML",
+}
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
+    """sd:Service for `endpoint_url`: languages, formats, features, and the default dataset."""
+    service = _n(endpoint_url)
+    ds_node, default_graph = ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")
+    t = [
+        ox.Triple(service, RDF_TYPE, _n(SD + "Service")),
+        ox.Triple(service, _n(SD + "endpoint"), service),
+        ox.Triple(service, DCTERMS_TITLE, ox.Literal("issgraph SPARQL endpoint (read-only)", language="en")),
+        ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
+        ox.Triple(service, _n(SD + "feature"), _n(SD + "EmptyGraphs")),
+        ox.Triple(service, _n(SD + "defaultEntailmentRegime"), _n("http://www.w3.org/ns/entailment/Simple")),
+        ox.Triple(service, _n(SD + "defaultDataset"), ds_node),
+        ox.Triple(ds_node, RDF_TYPE, _n(SD + "Dataset")),
+        ox.Triple(ds_node, _n(SD + "defaultGraph"), default_graph),
+        ox.Triple(default_graph, RDF_TYPE, _n(SD + "Graph")),
+        ox.Triple(default_graph, _n(VOID + "triples"), ox.Literal(str(dataset.default_triple_count),
+                                                                  datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))),
+        ox.Triple(default_graph, DCTERMS_TITLE, ox.Literal("the instance data and the ontology, merged", language="en")),
+    ]
+    for f in (*RESULTS, *GRAPH):
+        t.append(ox.Triple(service, _n(SD + "resultFormat"), _n(FMT + FORMAT_IRIS[f.name])))
+    for i, (iri, triples) in enumerate(dataset.graphs.items()):
+        named, graph = ox.BlankNode(f"named{i}"), ox.BlankNode(f"graph{i}")
+        t += [
+            ox.Triple(ds_node, _n(SD + "namedGraph"), named),
+            ox.Triple(named, RDF_TYPE, _n(SD + "NamedGraph")),
+            ox.Triple(named, _n(SD + "name"), _n(iri)),
+            ox.Triple(named, _n(SD + "graph"), graph),
+            ox.Triple(graph, RDF_TYPE, _n(SD + "Graph")),
+            ox.Triple(graph, _n(VOID + "triples"), ox.Literal(str(len(triples)),
+                                                             datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))),
+        ]
+    return t

@@ -1,0 +1,106 @@
+"""Answer a SPARQL protocol request: guard, negotiate, execute, serialise, cache.
+
+`QueryService.answer` is the single path from a client's query to an engine: the web
+endpoint and the query page call it, so every limit and refusal applies everywhere.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from . import guard
+from .cache import ByteLRU
+from .config import Config
+from .engine import QueryError, QueryJob, answer_kind
+from .executor import EvaluatorFailed, Executor, QueryTimeout
+from .formats import GRAPH, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
+from .protocol import ProtocolQuery
+
+log = logging.getLogger(__name__)
+TEXT = "text/plain; charset=utf-8"
+OFFERS = {"results": RESULTS, "graph": GRAPH}
+
+
+@dataclass
+class Reply:
+    """An HTTP answer with no HTTP library in it: status, body, headers."""
+
+    status: int
+    body: bytes
+    content_type: str = TEXT
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None          # the message, when this is an error reply
+    line: int | None = None
+    column: int | None = None
+
+    @classmethod
+    def fail(cls, status: int, message: str, line: int | None = None, column: int | None = None,
+             headers: dict[str, str] | None = None) -> "Reply":
+        return cls(status, (message + "\n").encode("utf-8"), TEXT, dict(headers or {}), message, line, column)
+
+
+def requested_format(pq: ProtocolQuery) -> str | None:
+    """The format named by hand in the request: 'format', or 'output' as some clients send."""
+    return pq.param("format") or pq.param("output")
+
+
+class QueryService:
+    """Everything between a parsed protocol request and the bytes of its answer."""
+
+    def __init__(self, config: Config, executor: Executor, version: str, cache_bytes: int = 64 << 20):
+        self.config = config
+        self.executor = executor
+        self.version = version
+        self.served_graphs = frozenset(config.graph_iris)
+        self.limits = guard.Limits(max_bytes=config.max_query_bytes, max_depth=config.max_nesting)
+        self.cache = ByteLRU(cache_bytes)
+
+    def _dataset(self, pq: ProtocolQuery) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+        foreign = [g for g in (*pq.default_graph_uris, *pq.named_graph_uris) if g not in self.served_graphs]
+        if foreign:
+            served = ", ".join(f"<{g}>" for g in sorted(self.served_graphs))
+            raise guard.QueryRejected(f"<{foreign[0]}> names a graph this endpoint does not serve; it serves: {served}")
+        if not pq.default_graph_uris and not pq.named_graph_uris:
+            return None, None
+        return tuple(pq.default_graph_uris), tuple(pq.named_graph_uris)
+
+    def answer(self, pq: ProtocolQuery, accept: str | None) -> Reply:
+        assert pq.query is not None
+        try:
+            checked = guard.check_query(pq.query, self.limits, self.served_graphs)
+            default_graphs, named_graphs = self._dataset(pq)
+        except guard.QueryRejected as err:
+            return Reply.fail(err.status, str(err.message), err.line, err.column)
+        offers = OFFERS[answer_kind(checked.form)]
+        try:
+            fmt = negotiate(accept, offers, requested_format(pq))
+        except NotAcceptable as err:
+            return Reply.fail(406, str(err))
+        except UnknownFormat as err:
+            return Reply.fail(400, str(err))
+        job = QueryJob(checked.text, checked.form, default_graphs, named_graphs)
+        return self.run(job, fmt)
+
+    def run(self, job: QueryJob, fmt: Format) -> Reply:
+        key = (job.text, job.default_graphs, job.named_graphs, fmt.name)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        try:
+            answer = self.executor.run(job, fmt)
+        except QueryError as err:
+            return Reply.fail(400, str(err), err.line, err.column)
+        except QueryTimeout as err:
+            return Reply.fail(503, str(err), headers={"Retry-After": "60"})
+        except EvaluatorFailed as err:
+            log.error("evaluator failed: %s", err)
+            return Reply.fail(400, "the query could not be evaluated: the evaluator stopped while running it")
+        headers = {"X-SPARQL-Engine": self.config.engine}
+        if answer.count is not None:
+            headers["X-Result-Count"] = str(answer.count)
+        if answer.truncated:
+            headers["X-Result-Truncated"] = f"true; limit={self.config.max_rows}"
+            headers["Warning"] = f'199 - "results truncated to the first {self.config.max_rows}"'
+        reply = Reply(200, answer.body, fmt.content_type, headers)
+        self.cache.put(key, reply, len(answer.body) + len(job.text))
+        return reply

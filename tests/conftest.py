@@ -1,0 +1,87 @@
+"""Shared fixtures: the real dataset, the Flask app over it, and a real gunicorn server."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from issgraph.config import Config
+from issgraph.dataset import load
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return Config(query_timeout=3.0)
+
+
+@pytest.fixture(scope="session")
+def dataset(config):
+    return load(config)
+
+
+@pytest.fixture(scope="session")
+def app(config, dataset):
+    from issgraph.app import create_app
+
+    app = create_app(config, dataset)
+    app.testing = True
+    yield app
+    app.extensions["issgraph"].executor.close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`issgraph serve` (gunicorn) in a subprocess on a free loopback port."""
+
+    def __init__(self, *args: str, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "issgraph.cli", "serve", "--port", str(self.port), *args]
+        self.log = open(os.devnull, "w")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+                                     stdout=self.log, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stderr.read()}")
+            try:
+                requests.get(self.url + "/sparql", headers={"Accept": "text/turtle"}, timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start within 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    srv = Server("--workers", "2", "--timeout", "3")
+    yield srv
+    srv.stop()
