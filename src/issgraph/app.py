@@ -13,6 +13,8 @@ from .engine import make_engine
 from .executor import Executor
 from .namespaces import prefixes_for as _prefixes_for
 from .sparql import QueryService
+from .documents import Documents
+from .views import Site
 
 log = logging.getLogger("issgraph")
 
@@ -29,6 +31,8 @@ class Services:
         self.prefixes = prefixes_for(config)
         self.executor = Executor(lambda: make_engine(dataset, self.prefixes), config.query_timeout)
         self.queries = QueryService(config, self.executor, dataset.version)
+        self.site = Site(dataset)
+        self.documents = Documents(dataset, self.prefixes)
 
 
 def create_app(config: Config | None = None, dataset: Dataset | None = None) -> Flask:
@@ -41,8 +45,10 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     app.extensions["issgraph"] = Services(config, dataset)
 
     from .endpoint import bp as endpoint_bp
+    from .linked import bp as linked_bp
 
     app.register_blueprint(endpoint_bp)
+    app.register_blueprint(linked_bp)
 
     @app.before_request
     def _request_id() -> None:

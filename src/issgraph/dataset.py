@@ -6,6 +6,7 @@ Parse errors become `LoadError` with file, line and column, never a traceback.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -86,6 +87,7 @@ class Dataset:
     ontology: list[ox.Triple]
     shapes: list[ox.Triple]
     source_hash: str
+    modified: datetime
     _store: ox.Store | None = field(default=None, repr=False)
 
     @property
@@ -144,12 +146,15 @@ def load(config: Config) -> Dataset:
     """Read and parse the three source files named by the config."""
     paths = (config.data_path, config.ontology_path, config.shapes_path)
     digest = hashlib.sha256()
+    mtimes = []
     for p in paths:
         try:
             digest.update(Path(p).read_bytes())
+            mtimes.append(Path(p).stat().st_mtime)
         except OSError as err:
             raise LoadError(p, err.strerror or str(err)) from None
     digest.update(config.base_iri.encode())
     data, ontology, shapes = (rebase_triples(parse_turtle(p, bnode_prefix=prefix), config.base_iri)
                               for p, prefix in zip(paths, ("d", "o", "s")))
-    return Dataset(config, data, ontology, shapes, digest.hexdigest())
+    modified = datetime.fromtimestamp(int(max(mtimes)), tz=timezone.utc)
+    return Dataset(config, data, ontology, shapes, digest.hexdigest(), modified)

@@ -48,15 +48,37 @@ def answer_kind(form: str) -> str:
     return "results" if form in ("SELECT", "ASK") else "graph"
 
 
-def _syntax_error(err: Exception) -> QueryError:
-    """Oxigraph says 'error at 3:12: expected ...'; keep line and column apart from the text."""
+def _syntax_error(err: Exception, text: str) -> QueryError:
+    """Oxigraph says 'error at 3:12: expected ...'; keep line and column apart and the text short."""
     message = str(err)
-    if message.startswith("error at "):
-        where, _, rest = message[len("error at "):].partition(": ")
-        line, _, column = where.partition(":")
-        if line.isdigit() and column.isdigit():
-            return QueryError(f"syntax error at line {line}, column {column}: {rest}", int(line), int(column))
-    return QueryError(f"syntax error: {message}")
+    if not message.startswith("error at "):
+        return QueryError(f"syntax error: {message[:300]}")
+    where, _, rest = message[len("error at "):].partition(": ")
+    line_s, _, column_s = where.partition(":")
+    if not (line_s.isdigit() and column_s.isdigit()):
+        return QueryError(f"syntax error: {message[:300]}")
+    line, column = int(line_s), int(column_s)
+    if "Prefix not found" in rest:
+        prefix = _prefix_at(text, line, column)
+        return QueryError(f"undeclared prefix {prefix!r} at line {line}, column {column}: add "
+                          f"PREFIX {prefix}: <...> to the query", line, column)
+    # Oxigraph lists expected character classes; keep the readable alternatives only.
+    if rest.startswith("expected one of "):
+        options = [o.strip() for o in rest[len("expected one of "):].split(", ")]
+        readable = [o for o in options if o.startswith('"') or o.isupper()]
+        rest = "expected " + (", ".join(readable[:8]) if readable else "something else")
+    return QueryError(f"syntax error at line {line}, column {column}: {rest[:300]}", line, column)
+
+
+def _prefix_at(text: str, line: int, column: int) -> str:
+    """The prefix of the prefixed name that ends just before (line, column)."""
+    lines = text.split("\n")
+    head = lines[line - 1][:column - 1] if 0 < line <= len(lines) else ""
+    colon = head.rfind(":")
+    start = colon
+    while start > 0 and (head[start - 1].isalnum() or head[start - 1] in "_-."):
+        start -= 1
+    return head[start:colon] if colon >= 0 else ""
 
 
 def write_graph(triples, fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
@@ -93,7 +115,7 @@ class OxigraphEngine:
             outcome = self.store.query(job.text, **self._options(job))
             return self._write(outcome, fmt)
         except SyntaxError as err:
-            raise _syntax_error(err) from None
+            raise _syntax_error(err, job.text) from None
         except (RuntimeError, OSError, ValueError, TypeError) as err:
             raise QueryError(f"query evaluation failed: {err}") from None
 
