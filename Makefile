@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test validate bench clean install
+.PHONY: serve test validate bench clean install browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ serve: $(VENV)/.installed
 	$(BIN)/issgraph validate --quiet
 	$(BIN)/issgraph serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+# The browser tests drive Debian's headless Chromium; install it when it is missing.
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver)
+
+test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test

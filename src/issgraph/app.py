@@ -29,7 +29,7 @@ class Services:
         self.config = config
         self.dataset = dataset
         self.prefixes = prefixes_for(config)
-        self.executor = Executor(lambda: make_engine(dataset, self.prefixes), config.query_timeout)
+        self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout)
         self.queries = QueryService(config, self.executor, dataset.version)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes)

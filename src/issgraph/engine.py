@@ -38,7 +38,7 @@ class QueryJob:
 @dataclass(frozen=True)
 class Answer:
     body: bytes
-    format: Format
+    format: str                # the Format's name (picklable across the evaluator's pipe)
     count: int | None          # rows (SELECT) or triples (CONSTRUCT/DESCRIBE); None for ASK
     truncated: bool            # True when the row cap cut the answer
 
@@ -90,6 +90,21 @@ def write_graph(triples, fmt: Format, prefixes: dict[str, str] | None = None) ->
     return ox.serialize(triples, format=fmt.rdf)
 
 
+MAX_UNKNOWN_FUNCTIONS = 16
+
+
+def _unsupported_function(err: Exception) -> str | None:
+    """The IRI in Oxigraph's 'The custom function <IRI> is not supported', else None."""
+    message = str(err)
+    if message.startswith("The custom function <") and message.endswith("> is not supported"):
+        return message[len("The custom function <"):-len("> is not supported")]
+    return None
+
+
+def _unbound(*_args):
+    return None
+
+
 class OxigraphEngine:
     """Queries the dataset's in-memory Oxigraph store."""
 
@@ -111,28 +126,38 @@ class OxigraphEngine:
         return options
 
     def run(self, job: QueryJob, fmt: Format) -> Answer:
-        try:
-            outcome = self.store.query(job.text, **self._options(job))
-            return self._write(outcome, fmt)
-        except SyntaxError as err:
-            raise _syntax_error(err, job.text) from None
-        except (RuntimeError, OSError, ValueError, TypeError) as err:
-            raise QueryError(f"query evaluation failed: {err}") from None
+        options = self._options(job)
+        unknown: dict = {}
+        for _ in range(MAX_UNKNOWN_FUNCTIONS):
+            try:
+                outcome = self.store.query(job.text, custom_functions=unknown or None, **options)
+                return self._write(outcome, fmt)
+            except SyntaxError as err:
+                raise _syntax_error(err, job.text) from None
+            except RuntimeError as err:
+                iri = _unsupported_function(err)
+                if iri is None or ox.NamedNode(iri) in unknown:
+                    raise QueryError(f"query evaluation failed: {err}") from None
+                # SPARQL 1.1 §17.3: an unknown function is an error, so the expression is unbound.
+                unknown[ox.NamedNode(iri)] = _unbound
+            except (OSError, ValueError, TypeError) as err:
+                raise QueryError(f"query evaluation failed: {err}") from None
+        raise QueryError(f"the query calls more than {MAX_UNKNOWN_FUNCTIONS} unknown functions")
 
     def _write(self, outcome, fmt: Format) -> Answer:
         cap = self.max_rows
         if isinstance(outcome, ox.QueryBoolean):
-            return Answer(results.write_boolean(bool(outcome), fmt.name), fmt, None, False)
+            return Answer(results.write_boolean(bool(outcome), fmt.name), fmt.name, None, False)
         if isinstance(outcome, ox.QuerySolutions):
             names = [v.value for v in outcome.variables]
             rows = [tuple(s) for s in islice(outcome, cap + 1)]
             truncated = len(rows) > cap
             rows = rows[:cap]
-            return Answer(results.write_bindings(names, rows, fmt.name), fmt, len(rows), truncated)
+            return Answer(results.write_bindings(names, rows, fmt.name), fmt.name, len(rows), truncated)
         triples = list(islice(outcome, cap + 1))
         truncated = len(triples) > cap
         triples = triples[:cap]
-        return Answer(write_graph(triples, fmt, self.prefixes), fmt, len(triples), truncated)
+        return Answer(write_graph(triples, fmt, self.prefixes), fmt.name, len(triples), truncated)
 
 
 class RdflibEngine:
@@ -154,7 +179,7 @@ class RdflibEngine:
             g = rd.graph(URIRef(iri))
             g.parse(data=ntriples(triples), format="nt")
             self._graphs[iri] = g
-        rd.default_context.parse(data=ntriples((*dataset.data, *dataset.ontology)), format="nt")
+        rd.default_graph.parse(data=ntriples((*dataset.data, *dataset.ontology)), format="nt")
         self.rdataset = rd
 
     def _target(self, job: QueryJob):
@@ -166,7 +191,7 @@ class RdflibEngine:
         rd = RDataset(default_union=False)
         for iri in job.default_graphs or ():
             for t in self._graphs[iri]:
-                rd.default_context.add(t)
+                rd.default_graph.add(t)
         for iri in (self._graphs if job.named_graphs is None else job.named_graphs):
             target = rd.graph(URIRef(iri))
             for t in self._graphs[iri]:
@@ -190,24 +215,23 @@ class RdflibEngine:
     def _write(self, outcome, fmt: Format) -> Answer:
         cap = self.max_rows
         if outcome.type == "ASK":
-            return Answer(results.write_boolean(bool(outcome.askAnswer), fmt.name), fmt, None, False)
+            return Answer(results.write_boolean(bool(outcome.askAnswer), fmt.name), fmt.name, None, False)
         if outcome.type == "SELECT":
             names = [str(v) for v in outcome.vars]
             conv = results.from_rdflib_term
             rows = [tuple(conv(row[i]) for i in range(len(names))) for row in islice(outcome, cap + 1)]
             truncated = len(rows) > cap
             rows = rows[:cap]
-            return Answer(results.write_bindings(names, rows, fmt.name), fmt, len(rows), truncated)
+            return Answer(results.write_bindings(names, rows, fmt.name), fmt.name, len(rows), truncated)
         triples = [results.from_rdflib_triple(t) for t in islice(outcome, cap + 1)]
         truncated = len(triples) > cap
         triples = triples[:cap]
-        return Answer(write_graph(triples, fmt, self.prefixes), fmt, len(triples), truncated)
+        return Answer(write_graph(triples, fmt, self.prefixes), fmt.name, len(triples), truncated)
 
 
 ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}
 
 
-def make_engine(dataset: Dataset, prefixes: dict[str, str] | None = None):
+def make_engine(dataset: Dataset, config, prefixes: dict[str, str] | None = None):
     """The engine the config names, ready to run jobs."""
-    config = dataset.config
     return ENGINES[config.engine](dataset, config.max_rows, prefixes)

@@ -67,7 +67,11 @@ def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
         except Exception as err:  # reported to the parent, which logs it with the request id
             reply = ("failed", f"{type(err).__name__}: {err}")
         try:
-            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+            payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as err:  # an unpicklable answer is a bug; report it rather than die
+            payload = pickle.dumps(("failed", f"cannot send the answer: {err}"))
+        try:
+            conn.send_bytes(payload)
         except (OSError, MemoryError):
             os._exit(1)
 

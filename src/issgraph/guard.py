@@ -68,7 +68,7 @@ _UPDATE_WORDS = "INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH"
 _SUSPICIOUS = f"(?=[{_PN_CHARS}.]*?(?ai:service|from)|(?ai:{_UPDATE_WORDS})(?!\\.*[{_PN_CHARS}]|:))"
 _SKIPPED = "|".join([
     r"[ \t\r\n]+", r"#[^\r\n]*", _STRING, _IRIREF, _VAR, _BNODE, _LANGTAG,
-    f"(?!{_SUSPICIOUS})(?:{_NAME})",
+    f"(?=[{_PN_CHARS_BASE}:])(?!{_SUSPICIOUS})(?:{_NAME})",  # look ahead only where a name starts
     f"[^ \\t\\r\\n()\\[\\]{{}};{_PN_CHARS_BASE}]",  # any other single character: operators, digits...
 ])
 # Each match skips every token the checks can ignore, then stops on one they cannot.

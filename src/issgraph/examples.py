@@ -1,0 +1,54 @@
+"""The example queries of queries/*.rq, with the titles their header comments give.
+
+Each file opens with comment lines of the form `# title: ...`, `# title@fa: ...` and, for the
+competency questions, `# question: ...`. The files are read as they are on disk: the query
+page runs exactly the text a reader of the repository sees.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_HEADER = re.compile(r"^#\s*(title|title@fa|question)\s*:\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Example:
+    slug: str                 # the file name without .rq, e.g. "q01-first-module-launch"
+    text: str                 # the whole file, header comments included
+    title_en: str
+    title_fa: str
+    question: str | None      # "Q1. ..." for the competency questions, None for the others
+
+    def title(self, lang: str) -> str:
+        return self.title_fa if lang == "fa" and self.title_fa else self.title_en
+
+    @property
+    def is_question(self) -> bool:
+        return self.question is not None
+
+
+def parse(slug: str, text: str) -> Example:
+    """An example from one file's text; the header is the leading run of comment lines."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        m = _HEADER.match(line)
+        if m:
+            found.setdefault(m.group(1), m.group(2))
+    title_en = found.get("title") or slug
+    return Example(slug, text, title_en, found.get("title@fa", ""), found.get("question"))
+
+
+def load(path: Path) -> list[Example]:
+    """Every queries/*.rq: the competency questions first (by file name), then the others."""
+    files = sorted(Path(path).glob("*.rq"))
+    examples = [parse(f.stem, f.read_text(encoding="utf-8")) for f in files]
+    return sorted(examples, key=lambda e: (not e.is_question, e.slug))
+
+
+def find(path: Path, slug: str) -> Example | None:
+    """The example with this slug, or None (slugs are file stems; nothing outside `path` is read)."""
+    return next((e for e in load(path) if e.slug == slug), None)

@@ -1,0 +1,351 @@
+"""The SPARQL 1.1 Protocol at /sparql, through Flask's test client: methods, types, formats, errors."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Namespace
+from rdflib.query import Result
+
+ASK = "ASK { ?s ?p ?o }"
+SELECT = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+          "SELECT ?label WHERE { <https://w3id.org/issgraph/resource/Japan> rdfs:label ?label } ORDER BY ?label")
+CONSTRUCT = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> CONSTRUCT { ?s rdfs:label ?l } "
+             "WHERE { ?s rdfs:label ?l FILTER(?s = <https://w3id.org/issgraph/resource/Japan>) }")
+FORM = "application/x-www-form-urlencoded"
+DATA_GRAPH = "https://w3id.org/issgraph/graph/data"
+ONTOLOGY_GRAPH = "https://w3id.org/issgraph/graph/ontology"
+SHAPES_GRAPH = "https://w3id.org/issgraph/graph/shapes"
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+def labels(response) -> list[str]:
+    return [b["label"]["value"] for b in json.loads(response.data)["results"]["bindings"]]
+
+
+# --- the three ways to send a query -------------------------------------------------------
+
+def test_get_with_query_parameter(client):
+    r = client.get("/sparql", query_string={"query": SELECT})
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "application/sparql-results+json; charset=utf-8"
+    assert labels(r) == ["Japan", "ژاپن"]
+
+
+def test_post_form_encoded(client):
+    r = client.post("/sparql", data={"query": SELECT}, content_type=FORM)
+    assert r.status_code == 200 and labels(r) == ["Japan", "ژاپن"]
+
+
+def test_post_direct_query_body(client):
+    r = client.post("/sparql", data=SELECT.encode(), content_type="application/sparql-query")
+    assert r.status_code == 200 and labels(r) == ["Japan", "ژاپن"]
+
+
+def test_post_direct_with_dataset_parameters_in_url(client):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    r = client.post(f"/sparql?default-graph-uri={quote(SHAPES_GRAPH)}", data=q, content_type="application/sparql-query")
+    assert r.status_code == 200
+    n = int(json.loads(r.data)["results"]["bindings"][0]["n"]["value"])
+    shapes = client.get("/sparql", query_string={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{SHAPES_GRAPH}> {{ ?s ?p ?o }} }}"})
+    assert n == int(json.loads(shapes.data)["results"]["bindings"][0]["n"]["value"]) and n > 100
+
+
+def test_head_answers_like_get_without_a_body(client):
+    r = client.head("/sparql", query_string={"query": ASK})
+    assert r.status_code == 200 and r.data == b"" and r.headers["Content-Type"].startswith("application/sparql-results+json")
+
+
+# --- results formats and negotiation -------------------------------------------------------
+
+@pytest.mark.parametrize("accept, media", [
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("application/json", "application/sparql-results+json"),
+    ("*/*", "application/sparql-results+json"),
+    ("text/*", "text/csv"),
+    ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+    ("application/sparql-results+xml, application/rdf+xml", "application/sparql-results+xml"),
+])
+def test_select_negotiates_results_format(client, accept, media):
+    r = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": accept})
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == f"{media}; charset=utf-8"
+    assert "Accept" in r.headers["Vary"]
+
+
+def test_select_results_parse_in_every_format(client):
+    for fmt, parse in (("xml", "xml"), ("json", "json"), ("csv", "csv")):
+        r = client.get("/sparql", query_string={"query": SELECT, "format": fmt})
+        result = Result.parse(io.BytesIO(r.data), format=parse)
+        assert sorted(str(row[0]) for row in result) == ["Japan", "ژاپن"], fmt
+    tsv = client.get("/sparql", query_string={"query": SELECT, "format": "tsv"})
+    parsed = list(ox.parse_query_results(tsv.data, format=ox.QueryResultsFormat.TSV))
+    assert [s["label"].value for s in parsed] == ["Japan", "ژاپن"]
+    assert tsv.data.decode().splitlines() == ["?label", '"Japan"@en', '"ژاپن"@fa']
+
+
+def test_csv_follows_rfc4180_with_crlf(client):
+    r = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "text/csv"})
+    assert r.data == "label\r\nJapan\r\nژاپن\r\n".encode()
+    assert list(csv.reader(io.StringIO(r.data.decode()))) == [["label"], ["Japan"], ["ژاپن"]]
+
+
+@pytest.mark.parametrize("accept, media", [
+    ("text/turtle", "text/turtle"), ("application/n-triples", "application/n-triples"),
+    ("application/ld+json", "application/ld+json"), ("application/rdf+xml", "application/rdf+xml"),
+    ("*/*", "text/turtle"), ("application/sparql-results+xml, application/rdf+xml", "application/rdf+xml"),
+])
+def test_construct_negotiates_rdf_format_and_parses(client, accept, media):
+    r = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["Content-Type"] == f"{media}; charset=utf-8"
+    g = Graph().parse(data=r.data, format={"text/turtle": "turtle", "application/n-triples": "nt",
+                                           "application/ld+json": "json-ld", "application/rdf+xml": "xml"}[media])
+    assert sorted(str(o) for o in g.objects()) == ["Japan", "ژاپن"]
+
+
+def test_ask_in_json_and_xml(client):
+    r = client.get("/sparql", query_string={"query": ASK})
+    assert json.loads(r.data) == {"head": {}, "boolean": True}
+    r = client.get("/sparql", query_string={"query": "ASK { <urn:x> <urn:y> <urn:z> }"},
+                   headers={"Accept": "application/sparql-results+xml"})
+    assert b"<boolean>false</boolean>" in r.data
+
+
+def test_describe_returns_the_resource(client):
+    r = client.get("/sparql", query_string={"query": "DESCRIBE <https://w3id.org/issgraph/resource/Dragon>"},
+                   headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and "دراگن".encode() in r.data
+
+
+def test_format_parameter_overrides_accept(client):
+    r = client.get("/sparql", query_string={"query": SELECT, "format": "csv"}, headers={"Accept": "application/sparql-results+xml"})
+    assert r.headers["Content-Type"].startswith("text/csv")
+    r = client.get("/sparql", query_string={"query": SELECT, "format": "text/tab-separated-values"})
+    assert r.headers["Content-Type"].startswith("text/tab-separated-values")
+
+
+def test_client_library_extras_are_accepted(client):
+    # SPARQLWrapper adds format/output/results; others send timeout.
+    r = client.get("/sparql", query_string={"query": SELECT, "output": "json", "results": "json", "timeout": "5"})
+    assert r.status_code == 200 and labels(r) == ["Japan", "ژاپن"]
+    r = client.get("/sparql", query_string={"query": CONSTRUCT, "format": "json"}, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+
+
+def test_nothing_acceptable_gives_406_listing_offers(client):
+    r = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "image/png"})
+    assert r.status_code == 406
+    assert b"application/sparql-results+json" in r.data and b"text/tab-separated-values" in r.data
+    r = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": "text/csv"})
+    assert r.status_code == 406 and b"text/turtle" in r.data
+
+
+def test_unknown_format_parameter_is_a_400(client):
+    r = client.get("/sparql", query_string={"query": SELECT, "format": "yaml"})
+    assert r.status_code == 400 and b"unknown format" in r.data
+
+
+# --- the dataset: default graph, named graphs, FROM, protocol parameters ----------------------
+
+def count(client, query, **params) -> int:
+    r = client.get("/sparql", query_string={"query": query, **params})
+    assert r.status_code == 200, r.data
+    return int(json.loads(r.data)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_default_graph_is_data_and_ontology(client, dataset):
+    assert count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == dataset.default_triple_count
+    names = client.get("/sparql", query_string={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"})
+    assert [b["g"]["value"] for b in json.loads(names.data)["results"]["bindings"]] == sorted(
+        [DATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH])
+
+
+def test_from_and_protocol_parameters_select_served_graphs(client, dataset):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert count(client, f"SELECT (COUNT(*) AS ?n) FROM <{DATA_GRAPH}> WHERE {{ ?s ?p ?o }}") == len(dataset.data)
+    assert count(client, q, **{"default-graph-uri": ONTOLOGY_GRAPH}) == len(dataset.ontology)
+    assert count(client, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                 **{"named-graph-uri": SHAPES_GRAPH}) == len(dataset.shapes)
+
+
+@pytest.mark.parametrize("query, params", [
+    ("SELECT * FROM <http://example.org/elsewhere> WHERE { ?s ?p ?o }", {}),
+    ("SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }", {}),
+    ("SELECT * WHERE { ?s ?p ?o }", {"default-graph-uri": "http://example.org/g"}),
+    ("SELECT * WHERE { ?s ?p ?o }", {"named-graph-uri": "file:///etc/hostname"}),
+])
+def test_foreign_graph_iris_are_refused_with_400(client, query, params):
+    r = client.get("/sparql", query_string={"query": query, **params})
+    assert r.status_code == 400 and b"does not serve" in r.data
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+def test_syntax_error_gives_400_with_line_and_column(client):
+    r = client.get("/sparql", query_string={"query": "SELECT * WHERE {\n  ?s ?p ?o\n"})
+    assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/plain")
+    assert b"line 3, column 1" in r.data
+    assert b"Traceback" not in r.data
+
+
+def test_undeclared_prefix_names_the_prefix_and_position(client):
+    r = client.get("/sparql", query_string={"query": "SELECT * WHERE {\n  ?s foaf:name ?o }"})
+    assert r.status_code == 400
+    assert b"undeclared prefix 'foaf'" in r.data and b"line 2" in r.data
+
+
+def test_unknown_extension_function_leaves_variable_unbound(client):
+    q = "SELECT ?x ?y WHERE { BIND(1 AS ?x) BIND(<http://example.org/fn>(?x) AS ?y) }"
+    r = client.get("/sparql", query_string={"query": q})
+    assert r.status_code == 200
+    assert json.loads(r.data)["results"]["bindings"] == [{"x": {"type": "literal", "value": "1",
+                                                               "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+
+
+def test_wrong_method_gives_405_with_allow(client):
+    r = client.put("/sparql", query_string={"query": ASK})
+    assert r.status_code == 405 and "GET" in r.headers["Allow"] and "POST" in r.headers["Allow"]
+    r = client.delete("/sparql")
+    assert r.status_code == 405
+
+
+def test_unsupported_content_type_gives_415(client):
+    r = client.post("/sparql", data=ASK, content_type="text/plain")
+    assert r.status_code == 415 and b"application/sparql-query" in r.data
+    r = client.post("/sparql", data=b"{}", content_type="application/json")
+    assert r.status_code == 415
+
+
+def test_several_query_parameters_give_400(client):
+    r = client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert r.status_code == 400 and b"exactly one" in r.data
+
+
+def test_query_both_in_url_and_body_gives_400(client):
+    r = client.post("/sparql?query=ASK%7B%7D", data=ASK, content_type="application/sparql-query")
+    assert r.status_code == 400 and b"both" in r.data
+
+
+def test_post_without_query_gives_400(client):
+    r = client.post("/sparql", data={"nothing": "here"}, content_type=FORM)
+    assert r.status_code == 400 and b"missing 'query'" in r.data
+
+
+@pytest.mark.parametrize("raw, ctype", [
+    (b"query=SELECT%20%FF%FE", FORM),
+    (b"SELECT * WHERE { ?s ?p '\xff' }", "application/sparql-query"),
+])
+def test_non_utf8_gives_400(client, raw, ctype):
+    r = client.post("/sparql", data=raw, content_type=ctype)
+    assert r.status_code == 400 and b"UTF-8" in r.data
+
+
+def test_non_utf8_query_string_gives_400(client):
+    r = client.get("/sparql?query=ASK%7B%FF%7D")
+    assert r.status_code == 400 and b"UTF-8" in r.data
+
+
+@pytest.mark.parametrize("send", [
+    lambda c: c.post("/sparql", data="INSERT DATA { <urn:a> <urn:b> <urn:c> }", content_type="application/sparql-update"),
+    lambda c: c.post("/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, content_type=FORM),
+    lambda c: c.get("/sparql", query_string={"update": "CLEAR ALL"}),
+    lambda c: c.get("/sparql", query_string={"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}),
+    lambda c: c.get("/sparql", query_string={"query": "DROP ALL"}),
+    lambda c: c.get("/sparql", query_string={"query": "LOAD <http://example.org/data.ttl>"}),
+])
+def test_updates_are_refused_as_read_only_and_change_nothing(client, dataset, send):
+    before = count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    r = send(client)
+    assert 400 <= r.status_code < 500 and b"read-only" in r.data
+    assert count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == before == dataset.default_triple_count
+
+
+def test_service_is_refused_with_400(client):
+    r = client.get("/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"})
+    assert r.status_code == 400 and b"SERVICE" in r.data and b"outgoing" in r.data
+
+
+def test_oversized_query_gives_413(client):
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 70000
+    r = client.post("/sparql", data=big, content_type="application/sparql-query")
+    assert r.status_code == 413 and b"65536" in r.data
+
+
+def test_oversized_request_body_gives_413(client):
+    r = client.post("/sparql", data=b"x" * (2 << 20), content_type="application/sparql-query")
+    assert r.status_code == 413
+
+
+@pytest.mark.parametrize("depth", [100, 10_000, 200_000])
+def test_deep_nesting_gives_400_before_any_engine(client, depth):
+    q = "SELECT * WHERE { FILTER(" + "(" * depth + "1" + ")" * depth + ") }"
+    r = client.post("/sparql", data=q, content_type="application/sparql-query")
+    assert r.status_code in (400, 413) and b"Traceback" not in r.data
+    assert client.get("/sparql", query_string={"query": ASK}).status_code == 200
+
+
+def test_pathological_query_never_gives_500(client):
+    for q in ["SELECT * WHERE { ?s ?p ?o } ORDER BY ?o ?p ?s",
+              "SELECT (SUM(?o) AS ?x) WHERE { ?s ?p ?o }",
+              "SELECT * WHERE { ?s <http://x/p>* ?o } LIMIT 5",
+              "SELECT * WHERE { " + "OPTIONAL { ?s ?p ?o } " * 40 + "} LIMIT 1",
+              "SELECT (REGEX('aaaa', '(a+)+$') AS ?r) WHERE {}"]:
+        r = client.get("/sparql", query_string={"query": q})
+        assert r.status_code < 500 or r.status_code == 503, (q, r.status_code, r.data)
+
+
+def test_row_cap_is_signalled_honestly(config, dataset):
+    from issgraph.app import create_app
+
+    app = create_app(config.replace(max_rows=5), dataset)
+    try:
+        r = app.test_client().get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+        assert r.status_code == 200 and len(json.loads(r.data)["results"]["bindings"]) == 5
+        assert r.headers["X-Result-Truncated"].startswith("true") and "5" in r.headers["Warning"]
+        small = app.test_client().get("/sparql", query_string={"query": SELECT})
+        assert "X-Result-Truncated" not in small.headers and small.headers["X-Result-Count"] == "2"
+    finally:
+        app.extensions["issgraph"].executor.close()
+
+
+def test_errors_carry_a_request_id(client):
+    r = client.get("/sparql", query_string={"query": "SELECT"})
+    assert r.status_code == 400 and len(r.headers["X-Request-Id"]) >= 8
+
+
+# --- service description, CORS -------------------------------------------------------------------
+
+def test_service_description_in_rdf(client):
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    g = Graph().parse(data=r.data, format="turtle")
+    service = next(g.subjects(SD.endpoint, None))
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in g
+    formats = {str(o).rsplit("/", 1)[1] for o in g.objects(service, SD.resultFormat)}
+    assert {"SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle"} <= formats
+    names = {str(o) for o in g.objects(None, SD.name)}
+    assert names == {DATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH}
+    rdfxml = client.get("/sparql", headers={"Accept": "application/rdf+xml"})
+    assert len(Graph().parse(data=rdfxml.data, format="xml")) == len(g)
+
+
+def test_browser_without_query_gets_html(client):
+    r = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert r.status_code in (200, 303) and (r.headers["Content-Type"].startswith("text/html") or r.location)
+
+
+def test_cors_headers_and_preflight(client):
+    r = client.get("/sparql", query_string={"query": ASK}, headers={"Origin": "http://example.org"})
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    pre = client.options("/sparql", headers={"Origin": "http://example.org", "Access-Control-Request-Method": "POST",
+                                             "Access-Control-Request-Headers": "Content-Type"})
+    assert pre.status_code == 204 and "POST" in pre.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in pre.headers["Access-Control-Allow-Headers"]
+    assert pre.headers["Access-Control-Allow-Origin"] == "*"
