@@ -1,0 +1,209 @@
+"""The real server (gunicorn on a free port) with real clients: SPARQLWrapper, rdflib's SPARQLStore,
+plain HTTP; and the promises that need a process: no outgoing requests, a real time limit."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+import requests
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+JAPAN = "https://w3id.org/issgraph/resource/Japan"
+LABELS = f"SELECT ?l WHERE {{ <{JAPAN}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} ORDER BY ?l"
+
+
+def wrapper(server, fmt, method="GET"):
+    sw = SPARQLWrapper(server.url + "/sparql")
+    sw.setReturnFormat(fmt)
+    sw.setMethod(method)
+    return sw
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_select_json(server, method):
+    sw = wrapper(server, JSON, method)
+    sw.setQuery(LABELS)
+    result = sw.queryAndConvert()
+    assert [b["l"]["value"] for b in result["results"]["bindings"]] == ["Japan", "ژاپن"]
+
+
+def test_sparqlwrapper_select_xml_and_csv(server):
+    sw = wrapper(server, XML)
+    sw.setQuery(LABELS)
+    doc = sw.queryAndConvert()
+    assert [n.firstChild.data for n in doc.getElementsByTagName("literal")] == ["Japan", "ژاپن"]
+    sw = wrapper(server, CSV)
+    sw.setQuery(LABELS)
+    assert sw.queryAndConvert().decode("utf-8").splitlines() == ["l", "Japan", "ژاپن"]
+
+
+def test_sparqlwrapper_ask_and_construct(server):
+    sw = wrapper(server, JSON)
+    sw.setQuery(f"ASK {{ <{JAPAN}> ?p ?o }}")
+    assert sw.queryAndConvert()["boolean"] is True
+    sw = wrapper(server, TURTLE)
+    sw.setQuery(f"CONSTRUCT {{ <{JAPAN}> ?p ?o }} WHERE {{ <{JAPAN}> ?p ?o }}")
+    g = Graph().parse(data=sw.queryAndConvert(), format="turtle")
+    assert (URIRef(JAPAN), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("ژاپن", lang="fa")) in g
+
+
+def test_sparqlwrapper_construct_with_its_default_rdfxml(server):
+    sw = wrapper(server, XML)
+    sw.setQuery(f"CONSTRUCT {{ <{JAPAN}> ?p ?o }} WHERE {{ <{JAPAN}> ?p ?o }}")
+    g = sw.queryAndConvert()
+    assert len(g) > 3
+
+
+def test_rdflib_sparqlstore_queries_the_server(server):
+    store = SPARQLStore(server.url + "/sparql", returnFormat="xml")
+    g = Graph(store=store)
+    rows = list(g.query(LABELS))
+    assert sorted(str(r[0]) for r in rows) == ["Japan", "ژاپن"]
+    assert bool(g.query(f"ASK {{ <{JAPAN}> ?p ?o }}").askAnswer) is True
+    assert len(g.query(f"CONSTRUCT {{ <{JAPAN}> ?p ?o }} WHERE {{ <{JAPAN}> ?p ?o }}").graph) > 3
+
+
+def test_federating_engine_style_post(server):
+    r = requests.post(server.url + "/sparql", data=LABELS.encode(), timeout=10,
+                      headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    assert r.status_code == 200 and [b["l"]["value"] for b in r.json()["results"]["bindings"]] == ["Japan", "ژاپن"]
+
+
+def test_comunica_style_construct_accepts_only_turtle(server):
+    r = requests.get(server.url + "/sparql", params={"query": f"CONSTRUCT WHERE {{ <{JAPAN}> ?p ?o }}"},
+                     headers={"Accept": "text/turtle"}, timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+
+
+def test_errors_from_the_real_server_are_short_and_traceless(server):
+    r = requests.get(server.url + "/sparql", params={"query": "SELECT * WHERE { ?s ?p"}, timeout=10)
+    assert r.status_code == 400 and "line 1" in r.text and "Traceback" not in r.text and len(r.text) < 400
+    assert r.headers["X-Request-Id"]
+
+
+class Listener:
+    """A TCP listener on loopback that records every connection made to it."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self._stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+def test_service_and_from_never_contact_anything(server):
+    listener = Listener()
+    try:
+        url = f"http://127.0.0.1:{listener.port}/sparql"
+        attempts = [
+            f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+            f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}",
+            f"PREFIX x: <http://127.0.0.1:{listener.port}/> SELECT * WHERE {{ sErViCe x:q {{ ?s ?p ?o }} }}",
+            f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+            f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+            f"DESCRIBE <{url}>",
+            f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT 1",
+        ]
+        for q in attempts:
+            requests.get(server.url + "/sparql", params={"query": q}, timeout=10)
+        for extra in ({"default-graph-uri": url}, {"named-graph-uri": url}):
+            requests.get(server.url + "/sparql", params={"query": "ASK {}", **extra}, timeout=10)
+        requests.post(server.url + "/sparql", data={"update": f"LOAD <{url}>"}, timeout=10)
+        time.sleep(0.5)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def test_evaluator_processes_are_cut_off_from_the_network(app):
+    """The guard is process-wide: even a SERVICE call that got past the query guard could not connect."""
+    from issgraph.engine import QueryJob
+    from issgraph.formats import BY_NAME
+
+    listener = Listener()
+    try:
+        executor = app.extensions["issgraph"].executor
+        job = QueryJob(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/s> {{ ?s ?p ?o }} }}", "SELECT")
+        with pytest.raises(Exception):
+            executor.run(job, BY_NAME["json"])
+        time.sleep(0.3)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def test_runaway_query_is_stopped_while_others_are_answered(server):
+    runaway = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
+    outcome = {}
+
+    def run_slow():
+        start = time.monotonic()
+        r = requests.get(server.url + "/sparql", params={"query": runaway}, timeout=60)
+        outcome["slow"] = (r.status_code, r.text, time.monotonic() - start)
+
+    thread = threading.Thread(target=run_slow)
+    thread.start()
+    time.sleep(0.5)
+    start = time.monotonic()
+    quick = requests.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+    quick_time = time.monotonic() - start
+    thread.join()
+    assert quick.status_code == 200 and quick.json()["boolean"] is True
+    assert quick_time < 2.5, "a simple query waited on the runaway one"
+    status, text, elapsed = outcome["slow"]
+    assert status == 503 and "exceeded 3 s" in text
+    assert 2.5 < elapsed < 15
+    # The runaway's evaluator was killed: nothing spins, and the server answers again at once.
+    before = tree_cpu_seconds(server.proc.pid)
+    time.sleep(1.0)
+    assert tree_cpu_seconds(server.proc.pid) - before < 0.3
+    again = requests.get(server.url + "/sparql", params={"query": LABELS}, timeout=10)
+    assert again.status_code == 200
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and all its descendants, from /proc."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        stats[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        total += stats.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
