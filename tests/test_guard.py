@@ -89,6 +89,31 @@ def test_service_hidden_by_a_codepoint_escape_is_refused():
     assert (error.line, error.column) == (1, 27)
 
 
+def test_service_after_a_carriage_return_in_a_comment_is_refused():
+    # Oxigraph ends a comment at a lone CR, so the SERVICE on the same line is live.
+    error = rejected("SELECT * WHERE { # note\r SERVICE <http://x/> { } }")
+    assert (error.message, error.column) == (SERVICE_REFUSED, 26)
+
+
+def test_service_hidden_from_one_engine_by_a_carriage_return_is_refused():
+    # rdflib ends a comment at LF only: for it the ''' is commented out and SERVICE is live,
+    # while for Oxigraph the ''' opens a string that runs to the last line.
+    text = "SELECT * WHERE { # \r'''\nSERVICE <http://x/> { ?s ?p ?o } }\n# '''"
+    error = rejected(text)
+    assert (error.message, error.line, error.column) == (SERVICE_REFUSED, 2, 1)
+
+
+def test_lone_cr_line_ends_pass_although_rdflib_reads_the_rest_as_a_comment():
+    # Only hazards are looked for in rdflib's reading; whether it parses is its own business.
+    text = "PREFIX ex: <http://x/>\r# a comment\rSELECT * FROM ex:g {\r  ?s ?p ?o\r}\r"
+    assert check_query(text).from_graphs == ("http://x/g",)
+
+
+def test_crlf_line_ends_read_the_same_by_both_engines():
+    text = "PREFIX ex: <http://x/>\r\n# SERVICE\r\nSELECT * FROM ex:g {\r\n  ?s ?p 'DROP' # INSERT\r\n}\r\n"
+    assert check_query(text).from_graphs == ("http://x/g",)
+
+
 # Updates
 
 @pytest.mark.parametrize("text, keyword", [
@@ -314,6 +339,12 @@ def test_from_glued_to_a_neighbouring_token_is_still_checked(text):
     assert "<http://x/secret> names a graph this endpoint does not serve" in rejected(text, allowed_graphs=SERVED).message
 
 
+def test_graph_name_whose_prefix_contains_from_is_not_read_as_another_from():
+    text = "PREFIX x: <http://x/secret/> PREFIX fromx: <http://x/> SELECT * FROM NAMED fromx:named { }"
+    result = check_query(text, allowed_graphs=SERVED)
+    assert (result.from_graphs, result.from_named_graphs) == ((), ("http://x/named",))
+
+
 def test_from_named_colon_is_read_as_the_prefixed_default_graph_like_oxigraph_does():
     text = "PREFIX NAMED: <http://x/> PREFIX : <http://x/named/> SELECT * FROM NAMED:default { }"
     result = check_query(text, allowed_graphs=SERVED)
@@ -343,11 +374,13 @@ def test_unterminated_iri_is_left_to_the_engine():
 
 def test_random_ascii_garbage_only_ever_raises_query_rejected():
     rng = random.Random(20240601)
-    alphabet = "SELECTservicefromNAMED?$_:<>'\"\\#(){}[];.,*^|@%u0123 \t\n"
+    # Every ASCII character, weighted towards those that open or close tokens, plus a few words.
+    pieces = [chr(code) for code in range(128)] + list("?$_:<>'\"\\#(){}[];.@%\r\n ") * 3 + [
+        "SERVICE", "service", "FROM", "NAMED", "SELECT", "PREFIX a: <http://a/> ", "'''", '"""', r"\u0022"]
     started = time.perf_counter()
     for _ in range(2000):
         prefix = rng.choice(["", "SELECT * ", "PREFIX a: <http://a/> ASK ", "SELECT * FROM "])
-        text = prefix + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        text = prefix + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 80)))
         try:
             result = check_query(text, allowed_graphs=frozenset({"http://a/"}))
         except QueryRejected as error:

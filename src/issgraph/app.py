@@ -11,6 +11,7 @@ from .config import Config, from_env
 from .dataset import Dataset, load
 from .engine import make_engine
 from .executor import Executor
+from .fastpath import FastPath
 from .namespaces import prefixes_for as _prefixes_for
 from .sparql import QueryService
 from .documents import Documents
@@ -29,7 +30,8 @@ class Services:
         self.config = config
         self.dataset = dataset
         self.prefixes = prefixes_for(config)
-        self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout)
+        self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
+                                 size=config.evaluators)
         self.queries = QueryService(config, self.executor, dataset.version)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes)
@@ -43,6 +45,7 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.json.ensure_ascii = False
     app.extensions["issgraph"] = Services(config, dataset)
+    app.wsgi_app = FastPath(app.wsgi_app)
 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp

@@ -120,7 +120,8 @@ def cmd_serve(args) -> int:
     from .server import serve
 
     config = _config(args, engine=args.engine, query_timeout=args.timeout, base_iri=args.base_iri)
-    return serve(config, host=args.host, port=args.port, workers=args.workers)
+    return serve(config, host=args.host, port=args.port, workers=args.workers,
+                 worker_class=args.worker_class, threads=args.threads)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     files(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (default: 2 per core)")
+    p.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (default: one per core)")
+    p.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
+                   help="gunicorn worker class (default gthread: keep-alive, one evaluator per thread)")
+    p.add_argument("--threads", type=int, default=4, help="request threads per worker (gthread; default 4)")
     p.add_argument("--timeout", type=float, default=None, help="seconds a query may run (default 10)")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"))
     p.add_argument("--base-iri", default=None, help="the IRI base of the served resources")

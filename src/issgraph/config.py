@@ -36,6 +36,7 @@ class Config:
     max_nesting: int = 64              # deeper bracket nesting gets 400
     max_rows: int = 10000              # results beyond this are cut, and the response says so
     max_request_bytes: int = 1 << 20   # whole request bodies beyond this get 413
+    evaluators: int = 1                # evaluator processes per web worker (one per request thread)
     validate_on_start: bool = True
     cache_dir: Path | None = None      # where validation results are cached; None: no cache
 

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from . import formats
 from .engine import write_graph
+from .fastpath import mark_cacheable
 from .formats import NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolError, parse_request
 from .service_description import describe_service
@@ -18,6 +19,8 @@ def _send(reply: Reply) -> Response:
     response = Response(reply.body, reply.status, content_type=reply.content_type)
     response.headers.update(reply.headers)
     response.headers["Vary"] = "Accept"
+    if reply.status < 500:     # every answer but a timeout is the same for the same request
+        mark_cacheable(response)
     return response
 
 
@@ -35,7 +38,7 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
         triples = describe_service(request.base_url, svc.dataset)
         response = Response(write_graph(triples, fmt, svc.prefixes), content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
-    return response
+    return mark_cacheable(response)
 
 
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])

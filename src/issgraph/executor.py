@@ -76,61 +76,87 @@ def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
             os._exit(1)
 
 
-class Executor:
-    """One killable evaluator process per owner process, started on first use."""
+class _Evaluator:
+    """One forked evaluator process and the pipe to it."""
 
-    def __init__(self, engine_factory: Callable[[], object], timeout: float,
-                 memory_limit: int | None = 4 << 30):
-        self._factory = engine_factory
-        self.timeout = timeout
-        self.memory_limit = memory_limit
-        self._engine = None
-        self._pid: int | None = None
-        self._conn: Connection | None = None
-        self._owner: int | None = None
-        self._lock = threading.Lock()
-
-    def _start(self) -> None:
-        if self._engine is None:
-            self._engine = self._factory()
+    def __init__(self, engine, memory_limit: int | None):
         parent, child = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the evaluator
             try:
                 parent.close()
-                _child_main(Connection(child.detach()), self._engine, self.memory_limit)
+                _child_main(Connection(child.detach()), engine, memory_limit)
             finally:
                 os._exit(0)
         child.close()
-        self._pid, self._conn, self._owner = pid, Connection(parent.detach()), os.getpid()
+        self.pid, self.conn, self.owner = pid, Connection(parent.detach()), os.getpid()
         log.debug("evaluator %d started", pid)
 
-    def _stop(self) -> None:
-        if self._pid is not None and self._owner == os.getpid():
+    def ask(self, job: QueryJob, fmt: Format, timeout: float):
+        """Send one job and wait at most `timeout` seconds for (kind, value)."""
+        self.conn.send_bytes(pickle.dumps((job, fmt.name), protocol=pickle.HIGHEST_PROTOCOL))
+        if not self.conn.poll(timeout):
+            raise QueryTimeout(timeout)
+        return pickle.loads(self.conn.recv_bytes())
+
+    def stop(self) -> None:
+        if self.owner == os.getpid():
             try:
-                os.kill(self._pid, signal.SIGKILL)
-                os.waitpid(self._pid, 0)
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
             except (ProcessLookupError, ChildProcessError):
                 pass
-        if self._conn is not None:
-            self._conn.close()
-        self._pid = self._conn = None
+        self.conn.close()
+
+
+class Executor:
+    """A pool of killable evaluator processes per owner process, started on first use.
+
+    `size` evaluators serve that many concurrent queries (one per request thread); a query
+    that outlives `timeout` has its evaluator killed and replaced, so the limit is real.
+    """
+
+    def __init__(self, engine_factory: Callable[[], object], timeout: float, size: int = 1,
+                 memory_limit: int | None = 4 << 30):
+        self._factory = engine_factory
+        self.timeout = timeout
+        self.size = size
+        self.memory_limit = memory_limit
+        self._engine = None
+        self._idle: list[_Evaluator] = []
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._owner = os.getpid()
+
+    def _take(self) -> _Evaluator:
+        with self._lock:
+            if self._owner != os.getpid():   # a forked copy of another process's executor
+                self._idle, self._owner = [], os.getpid()
+            if self._idle:
+                return self._idle.pop()
+            if self._engine is None:
+                self._engine = self._factory()
+        return _Evaluator(self._engine, self.memory_limit)
+
+    def prestart(self) -> None:
+        """Fork every evaluator now, while this process has a single thread (safe to fork)."""
+        started = [self._take() for _ in range(self.size - len(self._idle))]
+        with self._lock:
+            self._idle.extend(started)
 
     def run(self, job: QueryJob, fmt: Format) -> Answer:
-        with self._lock:
-            if self._conn is None or self._owner != os.getpid():
-                self._pid = self._conn = None   # a forked copy of another process's executor
-                self._start()
-            conn = self._conn
+        with self._slots:
+            evaluator = self._take()
             try:
-                conn.send_bytes(pickle.dumps((job, fmt.name), protocol=pickle.HIGHEST_PROTOCOL))
-                if not conn.poll(self.timeout):
-                    self._stop()
-                    raise QueryTimeout(self.timeout)
-                kind, value = pickle.loads(conn.recv_bytes())
+                kind, value = evaluator.ask(job, fmt, self.timeout)
+            except QueryTimeout:
+                evaluator.stop()
+                raise
             except (EOFError, OSError, pickle.UnpicklingError):
-                self._stop()
+                evaluator.stop()
                 raise EvaluatorFailed("the evaluator stopped while running this query") from None
+            with self._lock:
+                self._idle.append(evaluator)
         if kind == "ok":
             return value
         if kind == "error":
@@ -140,4 +166,6 @@ class Executor:
 
     def close(self) -> None:
         with self._lock:
-            self._stop()
+            idle, self._idle = self._idle, []
+        for evaluator in idle:
+            evaluator.stop()

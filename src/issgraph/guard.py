@@ -1,6 +1,5 @@
-"""Pre-flight check of every SPARQL query string sent to the public endpoint, before any query engine parses it.
-
-It cheaply refuses what a read-only endpoint making no outgoing requests must never evaluate, and what crashes the engine."""
+"""Pre-flight check of every SPARQL query string sent to the public endpoint, before any engine parses it:
+it cheaply refuses what a read-only endpoint making no outgoing requests must never evaluate or crash on."""
 
 from __future__ import annotations
 
@@ -13,7 +12,11 @@ __all__ = ["GuardedQuery", "Limits", "QueryRejected", "check_query"]
 
 
 class QueryRejected(Exception):
-    """A query refused before evaluation. .status is the HTTP status to answer (400 or 413), .message a short English sentence for the client, .line/.column (1-based, may be None) where the problem starts."""
+    """A query refused before evaluation.
+
+    .status is the HTTP status to answer (400 or 413), .message a short English sentence for
+    the client, .line/.column (1-based, may be None) where the problem starts.
+    """
 
     def __init__(self, message, status=400, line=None, column=None):
         super().__init__(message)
@@ -25,16 +28,18 @@ class QueryRejected(Exception):
 
 @dataclass(frozen=True)
 class GuardedQuery:
+    """A query the guard let through, with what the endpoint needs to know about it."""
+
     text: str
-    form: str
-    from_graphs: tuple[str, ...]
-    from_named_graphs: tuple[str, ...]
+    form: str                           # SELECT, CONSTRUCT, DESCRIBE or ASK
+    from_graphs: tuple[str, ...]        # IRIs of the FROM clauses, expanded and resolved
+    from_named_graphs: tuple[str, ...]  # IRIs of the FROM NAMED clauses, likewise
 
 
 @dataclass(frozen=True)
 class Limits:
-    max_bytes: int = 65536
-    max_depth: int = 64
+    max_bytes: int = 65536  # UTF-8 encoded size
+    max_depth: int = 64     # nesting of ( { [ brackets combined
 
 
 # Terminals of the SPARQL 1.1 grammar (section 19.8), as regular-expression fragments.
@@ -92,6 +97,7 @@ _FORBIDDEN_CHAR = re.compile(r"[\x00\ud800-\udfff]")
 _CODEPOINT_ESCAPE = re.compile(r"\\[uU]([0-9A-Fa-f]{8}|[0-9A-Fa-f]{4})")  # as rdflib expands them
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
+_LONE_CR = re.compile("\r(?!\n)")
 
 _SERVICE_REFUSED = "SERVICE (federated query) is not allowed on this endpoint: the server makes no outgoing requests"
 _NOT_A_QUERY = "not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK"
@@ -108,11 +114,10 @@ def check_query(text: str, limits: Limits = Limits(), allowed_graphs: frozenset[
         raise QueryRejected(f"query is {size} bytes; the limit is {limits.max_bytes} bytes", status=413)
     _check_characters(text)
     found = _Scanner(text, limits, allowed_graphs, lambda offset: _line_column(text, offset)).scan()
-    if "\\u" in text or "\\U" in text:
-        # SPARQL (and rdflib) expand \u escapes before parsing, Oxigraph only inside strings and
-        # IRIs: what either reading would evaluate must pass.
-        expanded, origin = _expand_codepoint_escapes(text)
-        _Scanner(expanded, limits, allowed_graphs, lambda offset: _line_column(text, origin(offset))).scan()
+    if "\\u" in text or "\\U" in text or _LONE_CR.search(text):
+        # The two engines read these differently; what either would evaluate must pass.
+        reading, origin = _rdflib_reading(text)
+        _Scanner(reading, limits, allowed_graphs, lambda offset: _line_column(text, origin(offset))).scan_hazards()
     return found
 
 
@@ -136,6 +141,16 @@ def _codepoint(match):
     """The character a \\u or \\U escape stands for; the escape itself if it names no character."""
     code = int(match.group(match.lastindex), 16)
     return chr(code) if code <= 0x10FFFF else match.group()
+
+
+def _rdflib_reading(text):
+    """The text as rdflib parses it, and a function mapping its offsets back to the text's.
+
+    Oxigraph expands \\u escapes only inside strings and IRIs and ends a comment at CR or LF;
+    rdflib expands them everywhere before parsing, as SPARQL says, and ends a comment at LF only.
+    """
+    reading, origin = _expand_codepoint_escapes(text)
+    return reading.replace("\r", " "), origin  # a space, like CR, separates tokens but ends no comment
 
 
 def _expand_codepoint_escapes(text):
@@ -176,21 +191,26 @@ class _Scanner:
         self.graphs = {False: [], True: []}  # keyed by "is FROM NAMED"
 
     def scan(self):
+        """Check the whole query and say what it is."""
         start = _BLANK_RE.match(self.text).end()
         if start == len(self.text):
             raise QueryRejected("the query is empty")
-        start = self._prologue(start)
+        start = self._prologue(start, strict=True)
         form = _FORM.match(self.text, start)
         self._body(start)
         if form is None:
             raise self._refuse(_NOT_A_QUERY, start if start < len(self.text) else None)
         return GuardedQuery(self.text, form.group().upper(), tuple(self.graphs[False]), tuple(self.graphs[True]))
 
+    def scan_hazards(self):
+        """Check only for what must never be evaluated: the syntax of this reading is its engine's business."""
+        self._body(self._prologue(_BLANK_RE.match(self.text).end(), strict=False))
+
     def _refuse(self, message, offset):
         line, column = (None, None) if offset is None else self.locate(offset)
         return QueryRejected(message, 400, line, column)
 
-    def _prologue(self, pos):
+    def _prologue(self, pos, strict):
         """Read the BASE and PREFIX declarations; return where the rest of the query starts."""
         text = self.text
         while True:
@@ -198,7 +218,7 @@ class _Scanner:
                 self.prefixes[declaration.group(1)] = self._resolve(_iri_value(declaration.group(2)))
             elif declaration := _BASE_DECL.match(text, pos):
                 self.base = self._resolve(_iri_value(declaration.group(1)))
-            elif keyword := _PROLOGUE_KEYWORD.match(text, pos):
+            elif strict and (keyword := _PROLOGUE_KEYWORD.match(text, pos)):
                 raise self._refuse(_MALFORMED[keyword.group().upper()], pos)
             else:
                 return pos
@@ -218,7 +238,7 @@ class _Scanner:
                 if depth:
                     depth -= 1
             elif kind == "name":
-                self._check_name(token, depth)
+                pos = self._check_name(token, depth)
             elif kind == "semicolon":
                 if depth == 0:
                     raise self._refuse(
@@ -228,6 +248,7 @@ class _Scanner:
                 return
 
     def _check_name(self, token, depth):
+        """Refuse a SERVICE or update keyword, record a FROM clause; return where scanning goes on."""
         name, start = token.group("name"), token.start("name")
         word = name.partition(":")[0]  # the whole name, or a prefixed name's prefix
         service = _SERVICE_IN.search(word)
@@ -237,15 +258,15 @@ class _Scanner:
         if word == name and _UPDATE_WORD.fullmatch(name):
             raise self._refuse(f"this endpoint is read-only: SPARQL Update ({name.upper()}) is not accepted", start)
         keyword = _FROM_IN.search(word)
-        if keyword is None:
-            return
-        explicit = keyword.span() == (0, len(name))
-        if explicit or depth == 0:  # a dataset clause hides in a longer name only at top level
-            self._dataset_clause(start + keyword.end(), start if explicit else None)
+        explicit = keyword is not None and keyword.span() == (0, len(name))
+        if keyword is None or not (explicit or depth == 0):  # a FROM hides in a longer name only at top level
+            return token.end()
+        # Go on after the graph, lest a prefix like "fromage:" in it be taken for one more FROM.
+        return max(token.end(), self._dataset_clause(start + keyword.end(), start if explicit else None))
 
     def _dataset_clause(self, pos, keyword_at):
-        """Record the graph a FROM clause names; keyword_at is None for a FROM glued to a longer name,
-        which is only checked when it reads as a dataset clause."""
+        """Record the graph a FROM clause names and return where the clause ends. keyword_at is None
+        for a FROM glued to a longer name, which counts only when it reads as a dataset clause."""
         undeclared = None
         # Oxigraph reads "FROM NAMED:x" as the default graph NAMED:x when the prefix NAMED: exists.
         for source in (_DEFAULT_SOURCE.match(self.text, pos), _NAMED_SOURCE.match(self.text, pos)):
@@ -256,9 +277,9 @@ class _Scanner:
                 undeclared = source
                 continue
             self._add_graph(iri, source.re is _NAMED_SOURCE, source.start(source.lastindex))
-            return
+            return source.end()
         if keyword_at is None:
-            return
+            return pos
         if undeclared is not None:
             pname = undeclared.group(2)
             raise self._refuse(
@@ -280,7 +301,8 @@ class _Scanner:
         if self.allowed_graphs is not None and iri not in self.allowed_graphs:
             served = ", ".join(f"<{graph}>" for graph in sorted(self.allowed_graphs)) or "no graph"
             clause = "FROM NAMED" if named else "FROM"
-            raise self._refuse(f"{clause} <{iri}> names a graph this endpoint does not serve; it serves: {served}", offset)
+            message = f"{clause} <{iri}> names a graph this endpoint does not serve; it serves: {served}"
+            raise self._refuse(message, offset)
         self.graphs[named].append(iri)
 
     def _resolve(self, iri):

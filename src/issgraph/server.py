@@ -50,10 +50,12 @@ def prepare(config: Config):
     return dataset
 
 
-def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None) -> int:
+def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
+          worker_class: str = "gthread", threads: int = 4) -> int:
     dataset = prepare(config)
+    config = config.replace(evaluators=max(config.evaluators, threads))
     app = create_app(config, dataset)
-    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or 2 * (os.cpu_count() or 1)
+    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
     log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, engine %s) "
              "on http://%s:%d with %d workers", len(dataset.data) + len(dataset.ontology) + len(dataset.shapes),
              len(dataset.data), len(dataset.ontology), len(dataset.shapes), dataset.version, config.engine,
@@ -61,7 +63,8 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": worker_class,
+        "threads": threads,
         "timeout": int(config.query_timeout) + 30,
         "graceful_timeout": 5,
         "keepalive": 5,
@@ -70,5 +73,6 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "issgraph",
+        "post_worker_init": lambda worker: app.extensions["issgraph"].executor.prestart(),
     }).run()
     return 0
