@@ -11,7 +11,7 @@ from .config import Config, from_env
 from .dataset import Dataset, load
 from .engine import make_engine
 from .executor import Executor
-from .fastpath import FastPath
+from .fastpath import Entrance
 from .namespaces import prefixes_for as _prefixes_for
 from .sparql import QueryService
 from .documents import Documents
@@ -45,7 +45,7 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.json.ensure_ascii = False
     app.extensions["issgraph"] = Services(config, dataset)
-    app.wsgi_app = FastPath(app.wsgi_app)
+    app.wsgi_app = Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes)
 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp

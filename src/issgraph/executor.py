@@ -53,11 +53,13 @@ def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
     netguard.isolate_process()
     while True:
         try:
-            job, fmt_name = pickle.loads(conn.recv_bytes())
+            fields, fmt_name = pickle.loads(conn.recv_bytes())
+            job = QueryJob(*fields)
         except (EOFError, OSError):
             os._exit(0)
         try:
-            reply = ("ok", engine.run(job, BY_NAME[fmt_name]))
+            a = engine.run(job, BY_NAME[fmt_name])
+            reply = ("ok", (a.body, a.format, a.count, a.truncated))
         except QueryError as err:
             reply = ("error", (str(err), err.line, err.column))
         except MemoryError:
@@ -94,7 +96,8 @@ class _Evaluator:
 
     def ask(self, job: QueryJob, fmt: Format, timeout: float):
         """Send one job and wait at most `timeout` seconds for (kind, value)."""
-        self.conn.send_bytes(pickle.dumps((job, fmt.name), protocol=pickle.HIGHEST_PROTOCOL))
+        fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri)
+        self.conn.send_bytes(pickle.dumps((fields, fmt.name), protocol=pickle.HIGHEST_PROTOCOL))
         if not self.conn.poll(timeout):
             raise QueryTimeout(timeout)
         return pickle.loads(self.conn.recv_bytes())
@@ -158,7 +161,7 @@ class Executor:
             with self._lock:
                 self._idle.append(evaluator)
         if kind == "ok":
-            return value
+            return Answer(*value)
         if kind == "error":
             message, line, column = value
             raise QueryError(message, line, column)

@@ -1,34 +1,53 @@
-"""A WSGI layer in front of Flask that answers repeated requests from finished bytes.
+"""The WSGI entrance, in front of Flask: the hot path kept short.
 
-The served data never changes while serving, so a GET/HEAD/POST whose method, path, query
-string, body and negotiation headers were seen before gets the same answer: served here
-without Flask, the guard or the engine (and 304 when the client already has it). Only
-answers marked cacheable by the app (X-Cacheable) are kept, bounded in bytes.
+The served data never changes while serving, so a request whose method, path, query
+string, body and negotiation headers were seen before gets the same bytes again, without
+Flask, the guard or an engine (and a 304 when the client already has them). SPARQL queries
+skip Flask too: the protocol and query service are plain functions, called directly here.
+Everything else (pages, documents, the service description) goes to the Flask app.
 """
 from __future__ import annotations
 
-import io
 import os
 from email.utils import formatdate
+from http import HTTPStatus
 
 from .cache import ByteLRU
+from .protocol import ProtocolError, parse_request
 
-MAX_BODY = 64 << 10          # larger request bodies are not worth keying on
 CACHEABLE = "X-Issgraph-Cacheable"
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE", "HTTP_HOST")
+MAX_KEYED_BODY = 64 << 10
+COMMON_HEADERS = [
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "X-Request-Id, X-Result-Count, X-Result-Truncated, Content-Location, ETag, Link"),
+    ("X-Content-Type-Options", "nosniff"),
+]
+REPLAYED_304 = ("ETag", "Cache-Control", "Vary", "Last-Modified", "Content-Location", "Access-Control-Allow-Origin")
 
 
 def mark_cacheable(response):
-    """Let the fast path keep this response: its bytes depend only on the request's keyed parts."""
+    """Let the entrance keep this response: its bytes depend only on the request's keyed parts."""
     response.headers[CACHEABLE] = "1"
     return response
 
 
-class FastPath:
-    """Wraps a WSGI app; `capacity` bounds the bytes of kept answers."""
+def _status_line(code: int) -> str:
+    return f"{code} {HTTPStatus(code).phrase}"
 
-    def __init__(self, app, capacity: int = 64 << 20):
+
+def _request_id(environ) -> str:
+    given = environ.get("HTTP_X_REQUEST_ID", "")[:64]
+    return given if given.isprintable() and given else os.urandom(8).hex()
+
+
+class Entrance:
+    """Wraps the Flask WSGI app; `capacity` bounds the bytes of kept answers."""
+
+    def __init__(self, app, queries, max_request_bytes: int, capacity: int = 64 << 20):
         self.app = app
+        self.queries = queries
+        self.max_request_bytes = max_request_bytes
         self.cache = ByteLRU(capacity)
 
     def __call__(self, environ, start_response):
@@ -40,16 +59,43 @@ class FastPath:
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
-                length = -1
-            if length < 0 or length > MAX_BODY:
+                length = 0
+            if length > self.max_request_bytes:
+                return self._send(start_response, environ, 413, [("Content-Type", "text/plain; charset=utf-8")],
+                                  f"the request body is {length} bytes; the limit is {self.max_request_bytes}\n".encode())
+            if length > MAX_KEYED_BODY or length < 0:
                 return self.app(environ, start_response)
             body = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = io.BytesIO(body)
+            environ["wsgi.input"] = _Body(body)
+        conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
         key = (method == "POST", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body,
                *(environ.get(h, "") for h in KEY_HEADERS))
         hit = self.cache.get(key)
         if hit is not None:
             return self._replay(hit, environ, start_response, method == "HEAD")
+        if environ.get("PATH_INFO") == "/sparql":
+            answer = self._sparql(environ, method, body)
+            if answer is not None:
+                code, headers, data = answer
+                if code < 500 and method != "HEAD" and not conditional:
+                    self.cache.put(key, (_status_line(code), headers, data), len(data) + 512)
+                return self._send(start_response, environ, code, headers, data, head=method == "HEAD")
+        return self._flask(environ, start_response, key, method, conditional)
+
+    def _sparql(self, environ, method: str, body: bytes):
+        """A query answered without Flask: (status, headers, body), or None for the service description."""
+        try:
+            pq = parse_request(method, environ.get("CONTENT_TYPE"), environ.get("QUERY_STRING", "").encode("latin-1"),
+                               body)
+        except ProtocolError as err:
+            return err.status, [("Content-Type", "text/plain; charset=utf-8"), *err.headers.items()], \
+                (str(err) + "\n").encode("utf-8")
+        if pq.query is None:
+            return None
+        reply = self.queries.answer(pq, environ.get("HTTP_ACCEPT"))
+        return reply.status, [("Content-Type", reply.content_type), ("Vary", "Accept"), *reply.headers.items()], reply.body
+
+    def _flask(self, environ, start_response, key, method: str, conditional: bool):
         captured: dict = {}
 
         def capture(status, headers, exc_info=None):
@@ -62,25 +108,51 @@ class FastPath:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
         if method != "HEAD" and not conditional and any(k == CACHEABLE for k, _ in captured.get("headers", ())):
             headers = [(k, v) for k, v in captured["headers"]
-                       if k not in (CACHEABLE, "X-Request-Id", "Date", "Content-Length")]
+                       if k not in (CACHEABLE, "X-Request-Id", "Date", "Content-Length", *(h for h, _ in COMMON_HEADERS))]
             self.cache.put(key, (captured["status"], headers, data), len(data) + 512)
         return [data]
 
     @staticmethod
-    def _replay(hit, environ, start_response, head: bool):
+    def _send(start_response, environ, code, headers, data: bytes, head: bool = False):
+        start_response(_status_line(code) if isinstance(code, int) else code,
+                       [*headers, *COMMON_HEADERS, ("Content-Length", str(len(data))),
+                        ("X-Request-Id", _request_id(environ))])
+        return [b""] if head else [data]
+
+    def _replay(self, hit, environ, start_response, head: bool):
         status, headers, data = hit
         etag = next((v for k, v in headers if k == "ETag"), None)
         modified = next((v for k, v in headers if k == "Last-Modified"), None)
         inm, ims = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
-        if (etag is not None and inm is not None and (inm == "*" or etag in [t.strip() for t in inm.split(",")])) or (
-                inm is None and modified is not None and ims == modified):
-            keep = [(k, v) for k, v in headers if k in ("ETag", "Cache-Control", "Vary", "Last-Modified",
-                                                        "Content-Location", "Access-Control-Allow-Origin")]
-            start_response("304 NOT MODIFIED", keep + [("X-Request-Id", os.urandom(8).hex())])
+        if (etag is not None and inm is not None and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")])) \
+                or (inm is None and modified is not None and ims == modified):
+            start_response("304 Not Modified", [(k, v) for k, v in headers if k in REPLAYED_304]
+                           + [("X-Request-Id", _request_id(environ)), ("Date", formatdate(usegmt=True))])
             return [b""]
-        start_response(status, headers + [("Content-Length", str(len(data))), ("X-Request-Id", os.urandom(8).hex()),
-                                          ("Date", formatdate(usegmt=True))])
-        return [b""] if head else [data]
+        return self._send(start_response, environ, status, headers, data, head)
+
+
+class _Body:
+    """The request body already read, offered again to the app as wsgi.input."""
+
+    def __init__(self, data: bytes):
+        self._data, self._pos = data, 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._data) if size is None or size < 0 else min(len(self._data), self._pos + size)
+        chunk, self._pos = self._data[self._pos:end], end
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        nl = self._data.find(b"\n", self._pos)
+        end = len(self._data) if nl < 0 else nl + 1
+        if size is not None and size >= 0:
+            end = min(end, self._pos + size)
+        chunk, self._pos = self._data[self._pos:end], end
+        return chunk
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
