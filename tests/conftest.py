@@ -56,13 +56,15 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "issgraph.cli", "serve", "--port", str(self.port), *args]
-        self.log = open(os.devnull, "w")
+        import tempfile
+
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="issgraph-serve-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
-                                     stdout=self.log, stderr=subprocess.PIPE, text=True)
+                                     stdout=self.log, stderr=self.log, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read()}")
+                raise RuntimeError(f"server exited: {self.log_text()}")
             try:
                 requests.get(self.url + "/sparql", headers={"Accept": "text/turtle"}, timeout=1)
                 return
@@ -71,6 +73,9 @@ class Server:
         self.stop()
         raise RuntimeError("server did not start within 60 s")
 
+    def log_text(self) -> str:
+        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -78,6 +83,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+        os.unlink(self.log.name)
 
 
 @pytest.fixture(scope="session")

@@ -139,6 +139,13 @@ def test_service_and_from_never_contact_anything(server):
         listener.close()
 
 
+def test_web_workers_are_cut_off_from_the_network_too(server):
+    requests.get(server.url + "/sparql", params={"query": "ASK {}"}, timeout=10)
+    log = server.log_text()
+    assert "serving" in log and "triples" in log
+    assert log.count("isolated from the network (netns+seccomp+audit)") >= 2, log
+
+
 def test_evaluator_processes_are_cut_off_from_the_network(app):
     """The guard is process-wide: even a SERVICE call that got past the query guard could not connect."""
     from issgraph.engine import QueryJob

@@ -50,6 +50,18 @@ def prepare(config: Config):
     return dataset
 
 
+def _worker_ready(app) -> None:
+    """In each web worker, before it serves: start the evaluators, then cut the worker off the network.
+
+    The listening socket stays usable (it was opened before); nothing a client sends can make
+    this process open a connection, whatever code path it takes.
+    """
+    from .netguard import isolate_process
+
+    app.extensions["issgraph"].executor.prestart()
+    log.info("worker %d isolated from the network (%s)", os.getpid(), isolate_process())
+
+
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
           worker_class: str = "gthread", threads: int = 4) -> int:
     dataset = prepare(config)
@@ -73,6 +85,6 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "issgraph",
-        "post_worker_init": lambda worker: app.extensions["issgraph"].executor.prestart(),
+        "post_worker_init": lambda worker: _worker_ready(app),
     }).run()
     return 0
