@@ -26,7 +26,6 @@ validate: $(VENV)/.installed
 	$(BIN)/issgraph validate
 
 serve: $(VENV)/.installed
-	$(BIN)/issgraph validate --quiet
 	$(BIN)/issgraph serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's headless Chromium; install it when it is missing.

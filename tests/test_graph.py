@@ -261,3 +261,25 @@ def test_cli_validate_machine_readable_reports():
     report = Graph().parse(data=as_turtle.stdout, format="turtle")
     SH = Namespace("http://www.w3.org/ns/shacl#")
     assert (None, SH.conforms, Literal(False)) in report
+
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+
+@pytest.fixture(scope="module")
+def shapes(graphs):
+    return graphs[2]
+
+
+def test_every_class_the_data_uses_has_a_node_shape(data, ontology, shapes):
+    targets = set(shapes.objects(None, SH.targetClass))
+    for cls in set(data.objects(None, RDF.type)):
+        ancestors = {cls} | set(ontology.transitive_objects(cls, RDFS.subClassOf))
+        assert ancestors & targets, f"no shape targets {cls}"
+
+
+def test_every_constraint_has_an_english_message(shapes):
+    constrained = set(shapes.subjects(SH.path, None))
+    assert len(constrained) > 40
+    for shape in constrained:
+        assert shapes.value(shape, SH.message) is not None, f"property shape on {shapes.value(shape, SH.path)} has no sh:message"
