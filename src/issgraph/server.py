@@ -1,6 +1,7 @@
 """Serve the app with gunicorn (the production server), after validating the graph."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -67,6 +68,10 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
     dataset = prepare(config)
     config = config.replace(evaluators=max(config.evaluators, threads))
     app = create_app(config, dataset)
+    # The loaded graph lives as long as the server: keep the collector off it, and keep its
+    # pages shared between the forked workers and evaluators.
+    gc.collect()
+    gc.freeze()
     workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
     log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, engine %s) "
              "on http://%s:%d with %d workers", len(dataset.data) + len(dataset.ontology) + len(dataset.shapes),
