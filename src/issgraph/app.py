@@ -11,7 +11,7 @@ from .config import Config, from_env
 from .dataset import Dataset, load
 from .engine import make_engine
 from .executor import Executor
-from .fastpath import Entrance
+from .fastpath import COMMON_HEADERS, Entrance
 from .namespaces import prefixes_for as _prefixes_for
 from .sparql import QueryService
 from .documents import Documents
@@ -49,9 +49,11 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp
+    from .pages import bp as pages_bp
 
     app.register_blueprint(endpoint_bp)
     app.register_blueprint(linked_bp)
+    app.register_blueprint(pages_bp)
 
     @app.before_request
     def _request_id() -> None:
@@ -59,11 +61,9 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
 
     @app.after_request
     def _common_headers(response: Response) -> Response:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = (
-            "X-Request-Id, X-Result-Count, X-Result-Truncated, Content-Location, ETag, Link")
+        for key, value in COMMON_HEADERS:
+            response.headers[key] = value
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
     @app.errorhandler(HTTPException)

@@ -122,6 +122,11 @@ class Dataset:
         return self._store
 
     @cached_property
+    def index(self) -> "TripleIndex":
+        """Triples by subject and object, built on first use."""
+        return TripleIndex(self)
+
+    @cached_property
     def default_triple_count(self) -> int:
         return len(set(self.data) | set(self.ontology))
 
@@ -140,6 +145,30 @@ class Dataset:
 def ntriples(triples) -> str:
     """N-Triples text of some triples (Oxigraph terms print as N-Triples)."""
     return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
+
+
+class TripleIndex:
+    """The default graph's triples by subject and by object, and every term of every served graph.
+
+    Read from the parsed triples, not the store: the store keeps literals in canonical form,
+    and descriptions must say exactly what the source files and the dumps say.
+    """
+
+    def __init__(self, dataset: "Dataset"):
+        self.by_subject: dict = {}
+        self.by_object: dict = {}
+        for t in dataset.default_triples():
+            self.by_subject.setdefault(t.subject, []).append(t)
+            self.by_object.setdefault(t.object, []).append(t)
+        self.terms = {term for triples in dataset.graphs.values() for t in triples for term in (t.subject, t.object)}
+
+    def outgoing(self, node) -> list[ox.Triple]:
+        """Triples whose subject is `node`."""
+        return self.by_subject.get(node, [])
+
+    def incoming(self, node) -> list[ox.Triple]:
+        """Triples whose object is `node`."""
+        return self.by_object.get(node, [])
 
 
 def load(config: Config) -> Dataset:

@@ -2,7 +2,11 @@
 
 A description holds the resource's outgoing triples (with the blank nodes they lead to),
 its incoming triples, the labels of everything it links to, and its provenance: the
-passages it is stated in with their words. Plain functions over the Oxigraph store.
+passages it is stated in with their words.
+
+Descriptions are read from the parsed triples through an index built once per dataset, not
+from the Oxigraph store: the store keeps numbers in canonical form (100000000000.0 becomes
+100000000000), and a description must say exactly what the dumps and the source files say.
 """
 from __future__ import annotations
 
@@ -10,41 +14,39 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .dataset import Dataset
+from .dataset import Dataset, TripleIndex
 
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-SKOS_ALT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
-DEFAULT = ox.DefaultGraph()
 
 
 def _iss(dataset: Dataset, local: str) -> ox.NamedNode:
+    """An ontology term's node under the configured base."""
     return ox.NamedNode(dataset.config.base_iri + "ontology#" + local)
 
 
-def _closure(store: ox.Store, start, seen: set, out: list) -> None:
+def _closure(index: TripleIndex, start) -> list[ox.Triple]:
     """Outgoing triples of `start`, following blank nodes (a concise bounded description)."""
-    stack = [start]
+    out, seen, stack = [], set(), [start]
     while stack:
         node = stack.pop()
         if node in seen:
             continue
         seen.add(node)
-        for q in store.quads_for_pattern(node, None, None, DEFAULT):
-            out.append(q.triple)
-            if isinstance(q.object, ox.BlankNode):
-                stack.append(q.object)
+        for t in index.outgoing(node):
+            out.append(t)
+            if isinstance(t.object, ox.BlankNode):
+                stack.append(t.object)
+    return out
 
 
 def exists(dataset: Dataset, iri: str) -> bool:
     """True when the IRI is the subject or object of some triple of the served graphs."""
-    node = ox.NamedNode(iri)
-    store = dataset.store
-    return (next(iter(store.quads_for_pattern(node, None, None, None)), None) is not None
-            or next(iter(store.quads_for_pattern(None, None, node, None)), None) is not None)
+    return ox.NamedNode(iri) in dataset.index.terms
 
 
 @dataclass
 class Description:
+    """What one fetch of a resource returns: its own, incoming and context triples."""
     iri: str
     outgoing: list[ox.Triple]
     incoming: list[ox.Triple]
@@ -60,26 +62,21 @@ def describe(dataset: Dataset, iri: str) -> Description | None:
     """The description of `iri`, or None when the graph says nothing about it."""
     if not exists(dataset, iri):
         return None
-    store = dataset.store
+    index = dataset.index
     node = ox.NamedNode(iri)
-    outgoing: list[ox.Triple] = []
-    _closure(store, node, set(), outgoing)
-    incoming = [q.triple for q in store.quads_for_pattern(None, None, node, DEFAULT)]
+    outgoing = _closure(index, node)
+    incoming = list(index.incoming(node))
     linked = {t.object for t in outgoing if isinstance(t.object, ox.NamedNode)}
     linked |= {t.subject for t in incoming} | {t.predicate for t in (*outgoing, *incoming)}
-    context: list[ox.Triple] = []
-    for other in linked - {node}:
-        for q in store.quads_for_pattern(other, RDFS_LABEL, None, DEFAULT):
-            context.append(q.triple)
+    context = [t for other in linked - {node} for t in index.outgoing(other) if t.predicate == RDFS_LABEL]
     stated_in = _iss(dataset, "statedIn")
     for t in outgoing:
         if t.predicate == stated_in:
-            for q in store.quads_for_pattern(t.object, None, None, DEFAULT):
-                context.append(q.triple)
+            context += index.outgoing(t.object)
     return Description(iri, outgoing, incoming, context)
 
 
 def graph_triples(dataset: Dataset, graph_iri: str) -> list[ox.Triple] | None:
     """All triples of one named graph, sorted, or None when no such graph is served."""
     triples = dataset.graphs.get(graph_iri)
-    return None if triples is None else sorted(triples, key=str)
+    return None if triples is None else sorted(set(triples), key=str)

@@ -2,10 +2,13 @@
 
 A `Document` carries its bytes, media type and a strong ETag; `Documents` builds each at
 most once per key (bounded in bytes) since the served data never changes while serving.
+Every writer here gives the same bytes for the same triples, so every worker process
+computes the same ETag for the same document.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Callable, Hashable
 
@@ -20,6 +23,7 @@ from .jsonld import build_context, to_jsonld
 
 @dataclass(frozen=True)
 class Document:
+    """Bytes ready to send: body, media type, strong ETag and status."""
     body: bytes
     content_type: str
     etag: str
@@ -27,7 +31,30 @@ class Document:
 
     @classmethod
     def of(cls, body: bytes, content_type: str, status: int = 200) -> "Document":
+        """A document whose strong ETag is a hash of its bytes."""
         return cls(body, content_type, hashlib.blake2b(body, digest_size=12).hexdigest(), status)
+
+
+def rdf_bytes(triples, fmt: Format, context: dict, prefixes: dict[str, str] | None) -> bytes:
+    """Triples in one RDF format: JSON-LD under the published context, the rest by Oxigraph's writers."""
+    if fmt.name == "jsonld":
+        return to_jsonld(triples, context)
+    return write_graph(triples, fmt, prefixes)
+
+
+def not_found_bytes(iri: str, fmt: Format, context: dict) -> bytes:
+    """An empty graph in the negotiated format that says, where the format allows, what was not found."""
+    note = f"404 Not Found: the graph says nothing about <{iri}>."
+    if fmt.name in ("turtle", "ntriples"):
+        return f"# {note}\n".encode("utf-8")
+    if fmt.name == "jsonld":
+        doc = {"@context": context, "@graph": []}
+        return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt.name == "rdfxml":
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                f"<!-- {note.replace('--', '- -')} -->\n"
+                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n').encode("utf-8")
+    return write_graph([], fmt)
 
 
 class Documents:
@@ -40,6 +67,7 @@ class Documents:
         self._cache = ByteLRU(capacity)
 
     def get(self, key: Hashable, build: Callable[[], Document]) -> Document:
+        """The document under `key`, built by `build` the first time only."""
         doc = self._cache.get(key)
         if doc is None:
             doc = build()
@@ -47,9 +75,9 @@ class Documents:
         return doc
 
     def rdf(self, triples: list[ox.Triple], fmt: Format, status: int = 200) -> Document:
-        """Triples in an RDF format; JSON-LD compacted under the published context."""
-        if fmt.name == "jsonld":
-            body = to_jsonld(triples, self.context)
-        else:
-            body = write_graph(triples, fmt, self.prefixes)
-        return Document.of(body, fmt.content_type, status)
+        """Triples in an RDF format; JSON-LD with keys as the context's words."""
+        return Document.of(rdf_bytes(triples, fmt, self.context, self.prefixes), fmt.content_type, status)
+
+    def not_found(self, iri: str, fmt: Format) -> Document:
+        """The 404 document for an IRI the graph says nothing about, in an RDF format."""
+        return Document.of(not_found_bytes(iri, fmt, self.context), fmt.content_type, 404)

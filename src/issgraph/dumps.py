@@ -2,6 +2,7 @@
 
 Triple formats hold the default graph (data ∪ ontology); N-Quads and TriG hold the three
 named graphs (data, ontology, shapes). `issgraph dump` and /dumps/ both call `dump_bytes`.
+JSON-LD is written under the published @context, like every JSON-LD document the app serves.
 """
 from __future__ import annotations
 
@@ -10,17 +11,37 @@ import gzip
 import pyoxigraph as ox
 
 from .dataset import Dataset
-from .engine import write_graph
+from .documents import rdf_bytes
 from .formats import BY_NAME, DATASET, GRAPH, Format
+from .jsonld import build_context
 
 DUMP_FORMATS: tuple[Format, ...] = (*GRAPH, *DATASET)
+GZIP = "application/gzip"
 
 
 def dump_name(fmt: Format, compressed: bool = False) -> str:
+    """The dump's file name: issgraph.ttl, issgraph.nq.gz, …"""
     return f"issgraph.{fmt.extension}" + (".gz" if compressed else "")
 
 
+def parse_dump_name(filename: str) -> tuple[Format, bool] | None:
+    """(format, compressed) for a dump file name, or None when it names no dump."""
+    compressed = filename.endswith(".gz")
+    stem = filename[:-3] if compressed else filename
+    prefix, dot, ext = stem.partition(".")
+    fmt = next((f for f in DUMP_FORMATS if f.extension == ext), None)
+    if prefix != "issgraph" or not dot or fmt is None:
+        return None
+    return fmt, compressed
+
+
+def dump_content_type(fmt: Format, compressed: bool) -> str:
+    """The dump's Content-Type: application/gzip when compressed."""
+    return GZIP if compressed else fmt.content_type
+
+
 def _sorted_quads(dataset: Dataset) -> list[ox.Quad]:
+    """Every quad of the three named graphs, in a fixed order."""
     quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
              for g, triples in dataset.graphs.items() for t in triples]
     return sorted(set(quads), key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
@@ -30,7 +51,7 @@ def dump_bytes(dataset: Dataset, fmt: Format | str, compressed: bool = False, pr
     """The dump in one format, optionally gzip-compressed with a fixed timestamp (stable bytes)."""
     fmt = BY_NAME[fmt] if isinstance(fmt, str) else fmt
     if fmt.kind == "graph":
-        body = write_graph(dataset.default_triples(), fmt, prefixes)
+        body = rdf_bytes(dataset.default_triples(), fmt, build_context(dataset), prefixes)
     elif fmt.kind == "dataset":
         quads = _sorted_quads(dataset)
         body = (ox.serialize(quads, format=fmt.rdf, prefixes=prefixes) if fmt.rdf == ox.RdfFormat.TRIG and prefixes

@@ -1,7 +1,7 @@
 """The /sparql route: read the request, call the query service, send its bytes."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, redirect, request
 
 from . import formats
 from .engine import write_graph
@@ -32,8 +32,9 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
         fmt = negotiate(accept, SD_OFFERS, format_param)
     except (NotAcceptable, UnknownFormat) as err:
         return _send(Reply.fail(406 if isinstance(err, NotAcceptable) else 400, str(err)))
-    if fmt is formats.HTML:
-        response = Response(render_template("query_form.html"), content_type=fmt.content_type)
+    if fmt is formats.HTML:   # a person: the query page
+        lang = request.args.get("lang")
+        response = redirect("/query" + (f"?lang={lang}" if lang in ("en", "fa") else ""), 303)
     else:
         triples = describe_service(request.base_url, svc.dataset)
         response = Response(write_graph(triples, fmt, svc.prefixes), content_type=fmt.content_type)

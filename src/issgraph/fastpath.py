@@ -20,7 +20,7 @@ KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE", "HTTP_HOST
 MAX_KEYED_BODY = 64 << 10
 COMMON_HEADERS = [
     ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", "X-Request-Id, X-Result-Count, X-Result-Truncated, Content-Location, ETag, Link"),
+    ("Access-Control-Expose-Headers", "X-Request-Id, X-Result-Count, X-Result-Truncated, X-Error-Line, X-Error-Column, Content-Location, ETag, Link"),
     ("X-Content-Type-Options", "nosniff"),
 ]
 REPLAYED_304 = ("ETag", "Cache-Control", "Vary", "Last-Modified", "Content-Location", "Access-Control-Allow-Origin")

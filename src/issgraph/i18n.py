@@ -1,15 +1,19 @@
-"""Words of the user interface in English and Persian, and dates written for people in each."""
+"""Words of the user interface in English and Persian, and dates and numbers written for people in each."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 import jdatetime
 
 LANGS = ("en", "fa")
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+PERSIAN_SEPARATORS = str.maketrans({",": "٬", ".": "٫"})
 SOLAR_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
 SOLAR_MONTHS_EN = ("Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar",
                    "Dey", "Bahman", "Esfand")
+GREGORIAN_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                       "October", "November", "December")
 GREGORIAN_MONTHS_FA = ("ژانویه", "فوریه", "مارس", "آوریل", "مه", "ژوئن", "ژوئیه", "اوت", "سپتامبر", "اکتبر", "نوامبر",
                        "دسامبر")
 
@@ -21,6 +25,7 @@ WORDS = {
     "ontology": ("Ontology", "هستی‌شناسی"),
     "dumps": ("Downloads", "بارگیری"),
     "void": ("Dataset description (VoID)", "توصیف مجموعه‌داده (VoID)"),
+    "dataset": ("Dataset", "مجموعه‌داده"),
     "source": ("Source text", "متن منبع"),
     "search": ("Search", "جستجو"),
     "search_placeholder": ("Search the graph", "جستجو در گراف"),
@@ -32,43 +37,233 @@ WORDS = {
     "incoming": ("Linked from", "پیوند از"),
     "provenance": ("Source passage", "بند منبع"),
     "quote": ("The source's words", "عین گفتهٔ منبع"),
+    "verbatim": ("The passage, word for word", "متن بند، کلمه به کلمه"),
     "translation": ("Translation", "ترجمه"),
     "same_as": ("Elsewhere", "در جاهای دیگر"),
     "formats": ("This page as data", "این صفحه به‌صورت داده"),
     "not_found": ("Not found", "یافت نشد"),
     "not_found_text": ("The graph says nothing about this IRI.", "گراف چیزی دربارهٔ این نشانی نمی‌گوید."),
     "classes": ("Classes", "کلاس‌ها"),
+    "datatypes": ("Datatypes", "نوع‌های داده"),
     "properties_list": ("Properties", "ویژگی‌ها"),
     "domain": ("Domain", "دامنه"),
     "range": ("Range", "برد"),
     "used": ("Used in the data", "کاربرد در داده‌ها"),
     "times": ("times", "بار"),
+    "instances": ("instances", "نمونه"),
+    "list_uses": ("list them (SPARQL)", "فهرست آن‌ها (SPARQL)"),
+    "domain_of": ("Domain of", "دامنهٔ"),
+    "range_of": ("Range of", "بردِ"),
     "definition": ("Definition", "تعریف"),
-    "subclass_of": ("Subclass of", "زیرکلاس"),
+    "subclass_of": ("Subclass of", "زیرکلاسِ"),
+    "subproperty_of": ("Subproperty of", "زیرویژگیِ"),
+    "equivalent_to": ("Equivalent to", "هم‌ارزِ"),
+    "or": ("or", "یا"),
+    "version": ("Version", "نسخه"),
+    "yes": ("yes", "بله"),
+    "no": ("no", "خیر"),
+    "gregorian": ("Gregorian", "میلادی"),
+    "solar_hijri": ("Solar Hijri", "هجری خورشیدی"),
+    "statistics": ("Statistics", "آمار"),
+    "triples": ("Triples", "سه‌تایی‌ها"),
+    "entities": ("Entities", "موجودیت‌ها"),
+    "class_col": ("Class", "کلاس"),
+    "graphs": ("Named graphs", "گراف‌های نام‌دار"),
+    "graph": ("Graph", "گراف"),
+    "graph_data": ("Instance data", "داده‌ها"),
+    "graph_ontology": ("Ontology", "هستی‌شناسی"),
+    "graph_shapes": ("SHACL shapes (what the data conforms to)", "شکل‌های SHACL (آنچه داده‌ها از آن پیروی می‌کنند)"),
+    "file": ("File", "پرونده"),
+    "media_type": ("Media type", "نوع رسانه"),
+    "bytes": ("Bytes", "بایت"),
+    "dumps_intro": ("Turtle, N-Triples, JSON-LD and RDF/XML hold the default graph (data and ontology); "
+                    "N-Quads and TriG hold the three named graphs (data, ontology, shapes). "
+                    "Each file is also offered gzip-compressed; the same graph always gives the same bytes.",
+                    "Turtle، N-Triples، JSON-LD و RDF/XML گراف پیش‌فرض (داده‌ها و هستی‌شناسی) را دارند؛ "
+                    "N-Quads و TriG سه گراف نام‌دار (داده‌ها، هستی‌شناسی، شکل‌ها) را. "
+                    "هر پرونده به‌صورت فشرده با gzip هم عرضه می‌شود؛ گراف یکسان همیشه بایت‌های یکسان می‌دهد."),
+    "dumps_cli": ("The same bytes from the command line:", "همین بایت‌ها از خط فرمان:"),
+    "sparql_endpoint": ("SPARQL endpoint", "نقطهٔ دسترسی SPARQL"),
+    "dbpedia": ("DBpedia", "دی‌بی‌پدیا"),
+    "wikidata": ("Wikidata", "ویکی‌داده"),
+    # Words the home page's pictures and the search page use (pictures.py, search.py).
+    "class": ("class", "کلاس"),
+    "datatype": ("datatype", "نوع داده"),
+    "ontology_word": ("ontology", "هستی‌شناسی"),
+    "after_year": ("after {year}", "پس از {year}"),
+    "timeline_title": ("Timeline of the station", "گاه‌شمار ایستگاه"),
+    "timeline_desc": ("The station's dated events, records and milestones, at the precision the source gives.",
+                      "رویدادها، رکوردها و نقاط عطف تاریخ‌دار ایستگاه، با همان دقتی که منبع می‌دهد."),
+    "timeline_precision": ("Dates are shown at the precision the source gives: day, month or year.",
+                           "تاریخ‌ها با همان دقتی که منبع می‌دهد نشان داده شده‌اند: روز، ماه یا سال."),
+    "chart_title": ("Main modules by builder", "بخش‌های اصلی به تفکیک سازنده"),
+    "chart_desc": ("How many of the station's main modules each builder built, joint modules included.",
+                   "شمار بخش‌های اصلی ایستگاه که هر سازنده ساخته است، با بخش‌های مشترک."),
+    "chart_joint_with": ("built jointly with {names}", "ساخت مشترک با {names}"),
+    "chart_including_joint": ("(including {n} jointly with {names})", "(شامل {n} بخش مشترک با {names})"),
+    "chart_total": ("{total} main modules in all, {joint} of them built jointly",
+                    "در مجموع {total} بخش اصلی، {joint} بخش به‌طور مشترک"),
+    # The home page, the query page and search (keys prefixed home_, pic_, q_, s_).
+    "home_intro": ("Every fact of one Persian encyclopedic text about the International Space Station, as linked "
+                   "data in English and Persian, each traced to the passage that states it.",
+                   "همهٔ واقعیت‌های یک متن دانشنامه‌ای فارسی دربارهٔ ایستگاه فضایی بین‌المللی، به‌صورت داده‌های "
+                   "پیوندی به انگلیسی و فارسی، هر یک با ارجاع به بندی که آن را بیان می‌کند."),
+    "home_size": ("Size", "اندازه"),
+    "home_triples": ("triples in the default graph (data and ontology)",
+                     "سه‌تایی در گراف پیش‌فرض (داده‌ها و هستی‌شناسی)"),
+    "home_data_triples": ("data triples", "سه‌تایی داده"),
+    "home_ontology_triples": ("ontology triples", "سه‌تایی هستی‌شناسی"),
+    "home_entities": ("resources described", "منبع توصیف‌شده"),
+    "home_classes": ("classes", "کلاس"),
+    "home_properties": ("properties", "ویژگی"),
+    "home_start": ("Start browsing", "از اینجا شروع کنید"),
+    "home_examples": ("Example questions", "پرسش‌های نمونه"),
+    "home_explore": ("Explore and download", "کاوش و بارگیری"),
+    "home_ask": ("Ask your own question in SPARQL", "پرسش خود را با SPARQL بپرسید"),
+    "pic_precision": ("band: the date's precision", "نوار: دقت تاریخ"),
+    "pic_query": ("The query that drew this picture", "پرس‌وجویی که این تصویر را کشید"),
+    "pic_svg": ("SVG file", "پروندهٔ SVG"),
+    "q_intro": ("Write a SPARQL query or pick an example; Ctrl+Enter runs it. The page's address keeps the query, "
+                "so a result can be shared by copying the address.",
+                "یک پرس‌وجوی SPARQL بنویسید یا نمونه‌ای برگزینید؛ Ctrl+Enter آن را اجرا می‌کند. نشانی صفحه "
+                "پرس‌وجو را نگه می‌دارد، پس با رونوشت نشانی می‌توان نتیجه را به اشتراک گذاشت."),
+    "q_examples": ("Examples", "نمونه‌ها"),
+    "q_text": ("Query", "پرس‌وجو"),
+    "q_run": ("Run", "اجرا"),
+    "q_result": ("Result", "نتیجه"),
+    "q_rows": ("{n} rows", "{n} ردیف"),
+    "q_triples": ("{n} triples", "{n} سه‌تایی"),
+    "q_ms": ("{ms} ms", "{ms} میلی‌ثانیه"),
+    "q_yes": ("Yes", "بله"),
+    "q_no": ("No", "خیر"),
+    "q_download": ("Download", "بارگیری"),
+    "q_truncated": ("The result was cut to the endpoint's row limit.", "نتیجه به سقف ردیف‌های نقطهٔ دسترسی کوتاه شد."),
+    "q_error": ("Error", "خطا"),
+    "q_at": ("line {line}, column {column}", "سطر {line}، ستون {column}"),
+    "q_running": ("Running…", "در حال اجرا…"),
+    "q_no_rows": ("No rows.", "ردیفی نیست."),
+    "q_no_script": ("Without JavaScript the form still works: Run sends the query and the page shows the result.",
+                    "بدون جاوااسکریپت هم فرم کار می‌کند: «اجرا» پرس‌وجو را می‌فرستد و صفحه نتیجه را نشان می‌دهد."),
+    "s_results": ("Search results", "نتایج جستجو"),
+    "s_for": ("Results for “{q}”", "نتایج برای «{q}»"),
+    "s_none": ("Nothing in the graph has a label matching “{q}”.", "هیچ برچسبی در گراف با «{q}» جور نیست."),
+    "s_empty": ("Type a word to search for: a name in English or Persian.",
+                "واژه‌ای برای جستجو بنویسید: نامی به انگلیسی یا فارسی."),
+    "s_too_long": ("The search is too long: use at most {n} characters.",
+                   "عبارت جستجو بیش از اندازه بلند است: حداکثر {n} نویسه."),
+    "s_matched": ("matched", "جورشده با"),
+    "s_exact": ("exact", "دقیق"),
+    "s_prefix": ("starts with", "آغاز با"),
+    "s_substring": ("contains", "شامل"),
+    "s_property": ("property", "ویژگی"),
+}
+
+# Labels for the reused terms the ontology does not label itself (the table's predicates, the dataset page).
+TERM_LABELS = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": ("type", "نوع"),
+    "http://www.w3.org/2000/01/rdf-schema#label": ("label", "برچسب"),
+    "http://www.w3.org/2000/01/rdf-schema#comment": ("comment", "توضیح"),
+    "http://www.w3.org/2000/01/rdf-schema#subClassOf": ("subclass of", "زیرکلاسِ"),
+    "http://www.w3.org/2000/01/rdf-schema#Datatype": ("datatype", "نوع داده"),
+    "http://www.w3.org/2002/07/owl#sameAs": ("same as", "همان"),
+    "http://www.w3.org/2002/07/owl#versionInfo": ("version", "نسخه"),
+    "http://www.w3.org/2002/07/owl#Class": ("class", "کلاس"),
+    "http://www.w3.org/2002/07/owl#Ontology": ("ontology", "هستی‌شناسی"),
+    "http://www.w3.org/2002/07/owl#ObjectProperty": ("object property", "ویژگی شیء"),
+    "http://www.w3.org/2002/07/owl#DatatypeProperty": ("datatype property", "ویژگی داده‌ای"),
+    "http://www.w3.org/2002/07/owl#FunctionalProperty": ("functional property", "ویژگی تابعی"),
+    "http://www.w3.org/ns/prov#wasDerivedFrom": ("derived from", "برگرفته از"),
+    "http://www.w3.org/2004/02/skos/core#altLabel": ("also known as", "نام‌های دیگر"),
+    "http://www.w3.org/2004/02/skos/core#prefLabel": ("preferred label", "برچسب ترجیحی"),
+    "http://www.w3.org/2004/02/skos/core#definition": ("definition", "تعریف"),
+    "http://www.w3.org/2004/02/skos/core#notation": ("notation", "نماد"),
+    "http://www.w3.org/2004/02/skos/core#inScheme": ("in scheme", "در طرح"),
+    "http://www.w3.org/2004/02/skos/core#topConceptOf": ("top concept of", "مفهوم سرآمدِ"),
+    "http://www.w3.org/2004/02/skos/core#hasTopConcept": ("top concept", "مفهوم سرآمد"),
+    "http://www.w3.org/2004/02/skos/core#exactMatch": ("exact match", "هم‌تای دقیق"),
+    "http://www.w3.org/2004/02/skos/core#ConceptScheme": ("concept scheme", "طرح مفهومی"),
+    "https://schema.org/description": ("description", "توصیف"),
+    "http://purl.org/dc/terms/identifier": ("identifier", "شناسه"),
+    "http://purl.org/dc/terms/isPartOf": ("part of", "بخشی از"),
+    "http://purl.org/dc/terms/hasPart": ("has part", "دربردارندهٔ"),
+    "http://purl.org/dc/terms/license": ("license", "پروانه"),
+    "http://purl.org/dc/terms/source": ("source", "منبع"),
+    "http://purl.org/dc/terms/creator": ("creator", "پدیدآورنده"),
+    "http://purl.org/dc/terms/language": ("language", "زبان"),
+    "http://purl.org/dc/terms/modified": ("modified", "آخرین تغییر"),
+    "http://purl.org/dc/terms/hasVersion": ("version", "نسخه"),
+    "http://purl.org/dc/terms/title": ("title", "عنوان"),
+    "http://purl.org/dc/terms/description": ("description", "توصیف"),
+    "http://purl.org/dc/terms/subject": ("subject", "موضوع"),
+    "http://purl.org/dc/terms/conformsTo": ("conforms to", "پیرو"),
+    "http://rdfs.org/ns/void#Dataset": ("dataset (VoID)", "مجموعه‌داده (VoID)"),
+    "http://www.w3.org/ns/dcat#Dataset": ("dataset (DCAT)", "مجموعه‌داده (DCAT)"),
+    "http://rdfs.org/ns/void#exampleResource": ("example resource", "منبع نمونه"),
+    "http://rdfs.org/ns/void#rootResource": ("root resource", "منبع ریشه"),
+    "http://rdfs.org/ns/void#vocabulary": ("vocabulary used", "واژگان به‌کاررفته"),
+    "http://rdfs.org/ns/void#triples": ("triples", "سه‌تایی‌ها"),
+    "http://rdfs.org/ns/void#entities": ("entities", "موجودیت‌ها"),
+    "http://rdfs.org/ns/void#classes": ("classes", "کلاس‌ها"),
+    "http://rdfs.org/ns/void#properties": ("properties", "ویژگی‌ها"),
+    "http://rdfs.org/ns/void#distinctSubjects": ("distinct subjects", "نهادهای متمایز"),
+    "http://rdfs.org/ns/void#distinctObjects": ("distinct objects", "مفعول‌های متمایز"),
+    "http://rdfs.org/ns/void#sparqlEndpoint": ("SPARQL endpoint", "نقطهٔ دسترسی SPARQL"),
+    "http://rdfs.org/ns/void#uriSpace": ("IRI space", "فضای نشانی‌ها"),
+    "http://rdfs.org/ns/void#feature": ("feature", "قابلیت"),
+    "http://rdfs.org/ns/void#dataDump": ("data dump", "پروندهٔ داده"),
+    "http://rdfs.org/ns/void#subset": ("subset", "زیرمجموعه"),
 }
 
 
 def word(key: str, lang: str) -> str:
+    """One UI word in the page's language."""
     en, fa = WORDS[key]
     return fa if lang == "fa" else en
 
 
+def term_label(iri: str, lang: str) -> str | None:
+    """A label for a reused vocabulary term the graph does not label itself, or None."""
+    pair = TERM_LABELS.get(iri)
+    if pair is None:
+        return None
+    return pair[1] if lang == "fa" else pair[0]
+
+
 def digits(text: str, lang: str) -> str:
+    """Western digits as Persian digits on Persian pages; unchanged otherwise."""
     return text.translate(PERSIAN_DIGITS) if lang == "fa" else text
+
+
+def number(value: str, lang: str) -> str:
+    """A decimal or integer lexical form grouped in thousands: '100,000,000,000' / '۱۰۰٬۰۰۰٬۰۰۰٬۰۰۰'."""
+    try:
+        n = Decimal(value)
+    except InvalidOperation:
+        return value
+    if n == n.to_integral_value():
+        text = f"{int(n):,}"
+    else:
+        text = f"{n.normalize():,f}"
+    return digits(text.translate(PERSIAN_SEPARATORS), lang) if lang == "fa" else text
+
+
+def boolean(value: str, lang: str) -> str:
+    """An xsd:boolean as 'yes'/'no' in the page's language."""
+    return word("yes" if value.strip() in ("true", "1") else "no", lang)
 
 
 def gregorian(value: str, datatype: str, lang: str) -> str:
     """A Gregorian xsd:date, gYearMonth or gYear as people write it, at its own precision."""
+    months = GREGORIAN_MONTHS_FA if lang == "fa" else GREGORIAN_MONTHS_EN
     try:
         if datatype.endswith("#date"):
             d = dt.date.fromisoformat(value[:10])
-            text = (f"{d.day} {GREGORIAN_MONTHS_FA[d.month - 1]} {d.year}" if lang == "fa"
-                    else d.strftime("%-d %B %Y"))
+            text = f"{d.day} {months[d.month - 1]} {d.year}"
         elif datatype.endswith("#gYearMonth"):
             y, m = int(value[:4]), int(value[5:7])
-            text = f"{GREGORIAN_MONTHS_FA[m - 1]} {y}" if lang == "fa" else dt.date(y, m, 1).strftime("%B %Y")
+            text = f"{months[m - 1]} {y}"
         else:
-            text = value
+            text = str(int(value[:4]))
     except (ValueError, IndexError):
         return value
     return digits(text, lang)
@@ -88,3 +283,13 @@ def solar_hijri(value: str, lang: str) -> str:
 def solar_hijri_of(gregorian_iso: str) -> str:
     """The Solar Hijri date (YYYY-MM-DD) of a Gregorian ISO date."""
     return jdatetime.date.fromgregorian(date=dt.date.fromisoformat(gregorian_iso)).strftime("%Y-%m-%d")
+
+
+PERSIAN_ALPHABET = "آاأإبپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیئ"
+_RANK = {ch: 0x10000 + i for i, ch in enumerate(PERSIAN_ALPHABET)}
+_RANK.update({"ي": _RANK["ی"], "ك": _RANK["ک"], "ى": _RANK["ی"], "ة": _RANK["ه"]})
+
+
+def sort_key(text: str) -> tuple[int, ...]:
+    """A key that sorts English case-insensitively and Persian in its alphabet's order (پ after ب, not after ی)."""
+    return tuple(_RANK.get(ch, ord(ch)) for ch in text.casefold() if ch not in "\u200c\u200d")

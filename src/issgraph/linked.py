@@ -1,30 +1,36 @@
 """Linked-data routes: every IRI of the graph dereferences on this host, in HTML or RDF.
 
-Pattern (documented in the README): a resource IRI answers 200 with the negotiated
-document, `Content-Location` naming its format-specific URL, and `Vary: Accept`; those
-URLs (/page/X, /data/X.ttl, …) also work on their own. ETag, Last-Modified, 304 and HEAD
-everywhere; unknown resources give 404 in the negotiated format.
+Pattern (documented in the README): an IRI answers 200 with the negotiated document,
+`Content-Location` naming its format-specific URL, and `Vary: Accept`; those URLs
+(/page/X, /data/X.ttl, /ontology.ttl, /graph/data.nt, /dataset.jsonld, …) also work on
+their own. ETag, Last-Modified, 304 and HEAD everywhere; unknown resources give 404 in
+the negotiated format. Routes only pick the document; the functions below build it once.
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from . import formats
-from .describe import describe, graph_triples
+from . import formats, i18n
+from .describe import Description, describe, exists, graph_triples
 from .documents import Document
-from .dumps import DUMP_FORMATS, dump_bytes, dump_name
-from .formats import BY_NAME, NotAcceptable, UnknownFormat, negotiate
+from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
+from .formats import NotAcceptable, UnknownFormat, negotiate
 from .i18n import LANGS, word
-from .views import resource_view
-from .void import describe_void
+from .views import dataset_view, ontology_view, resource_view
+from .void import describe_void, statistics
 
 bp = Blueprint("linked", __name__)
 DOC_OFFERS = (formats.HTML, *formats.GRAPH)
 RDF_OFFERS = formats.GRAPH
 EXT = {f.extension: f for f in formats.GRAPH}
+PAGE_EXT = {**EXT, "html": formats.HTML}
+FORMAT_LABELS = {"turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD", "rdfxml": "RDF/XML"}
 
 
 def _svc():
+    """The app's services (dataset, site, documents) for this request."""
     from .app import services
 
     return services(current_app)
@@ -40,21 +46,22 @@ def page_lang() -> str:
 
 def send_document(doc: Document, vary: str = "Accept", location: str | None = None,
                   cache_seconds: int = 3600) -> Response:
-    status = doc.status
-    response = Response(doc.body, status, content_type=doc.content_type)
+    """The document with its validators (strong ETag, Last-Modified); 304 when the client's copy is current."""
+    response = Response(doc.body, doc.status, content_type=doc.content_type)
     response.set_etag(doc.etag)
     response.last_modified = _svc().dataset.modified
-    response.headers["Cache-Control"] = f"public, max-age={cache_seconds}"
+    response.headers["Cache-Control"] = f"public, max-age={cache_seconds if doc.status == 200 else 60}"
     if vary:
         response.headers["Vary"] = vary
     if location:
         response.headers["Content-Location"] = location
-    if status == 200:
+    if doc.status == 200:
         response.make_conditional(request)
     return response
 
 
 def _choose(offers) -> formats.Format:
+    """The negotiated format, or a 406 / 400 answer listing what is offered."""
     try:
         return negotiate(request.headers.get("Accept"), offers, request.args.get("format"))
     except NotAcceptable as err:
@@ -63,145 +70,221 @@ def _choose(offers) -> formats.Format:
         abort(Response(str(err) + "\n", 400, content_type="text/plain; charset=utf-8"))
 
 
-def _format_links(name: str) -> list[dict]:
-    return [{"href": f"/data/{name}.{f.extension}", "media_type": f.media_type,
-             "label": {"turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD", "rdfxml": "RDF/XML"}[f.name]}
+def split_extension(filename: str, known: dict) -> tuple[str, formats.Format] | None:
+    """('Passage_P2.1', turtle) for 'Passage_P2.1.ttl': the extension is what follows the last dot."""
+    stem, dot, ext = filename.rpartition(".")
+    if not dot or not stem or ext not in known:
+        return None
+    return stem, known[ext]
+
+
+def url_path(name: str) -> str:
+    """A resource name as it goes into a URL path: percent-encoded, its slashes and sub-delimiters kept."""
+    return quote(name, safe="/:@!$&'()*+,;=-._~")
+
+
+def format_links(prefix: str) -> list[dict]:
+    """Links to a document's RDF formats: '/data/X' -> /data/X.ttl, /data/X.nt, …"""
+    return [{"href": f"{prefix}.{f.extension}", "media_type": f.media_type, "label": FORMAT_LABELS[f.name]}
             for f in formats.GRAPH]
 
 
-def _html(template: str, lang: str, status: int = 200, **ctx) -> Document:
-    body = render_template(template, lang=lang, w=lambda k: word(k, lang), **ctx)
+def render_page(template: str, lang: str, status: int = 200, **ctx) -> Document:
+    """An HTML page in `lang` with the UI's words and number writer at hand."""
+    body = render_template(template, lang=lang, other_lang="en" if lang == "fa" else "fa",
+                           w=lambda k: word(k, lang), num=lambda n: i18n.number(str(n), lang), **ctx)
     return Document.of(body.encode("utf-8"), formats.HTML.content_type, status)
 
 
+def _not_found(iri: str, fmt: formats.Format, lang: str) -> Document:
+    """The 404 document in the negotiated format (built per request: never cached, so never pollutes)."""
+    if fmt is formats.HTML:
+        return render_page("not_found.html", lang, 404, iri=iri)
+    return _svc().documents.not_found(iri, fmt)
+
+
+# Resources --------------------------------------------------------------------------------
+
 def resource_document(name: str, fmt: formats.Format, lang: str) -> Document:
-    """The document for /resource/<name> in one format (404 document when unknown)."""
+    """The document for /resource/<name> in one format (404 document when the graph says nothing)."""
     svc = _svc()
     iri = svc.site.canonical("resource/" + name)
+    if not exists(svc.dataset, iri):
+        return _not_found(iri, fmt, lang)
 
     def build() -> Document:
         desc = describe(svc.dataset, iri)
-        if desc is None:
-            if fmt is formats.HTML:
-                return _html("not_found.html", lang, 404, iri=iri)
-            return svc.documents.rdf([], fmt, 404)
         if fmt is formats.HTML:
-            view = resource_view(svc.site, desc, lang)
-            return _html("resource.html", lang, v=view, formats=_format_links(name))
+            return render_page("resource.html", lang, v=resource_view(svc.site, desc, lang),
+                               formats=format_links(f"/data/{url_path(name)}"))
         return svc.documents.rdf(desc.triples, fmt)
 
     return svc.documents.get(("resource", name, fmt.name, lang if fmt is formats.HTML else ""), build)
 
 
-def _send_resource(name: str, fmt: formats.Format, location: str | None) -> Response:
-    lang = page_lang()
-    doc = resource_document(name, fmt, lang)
-    return send_document(doc, vary="Accept, Accept-Language" if fmt is formats.HTML else "Accept",
-                         location=location)
+def _send_resource(name: str, fmt: formats.Format, vary: str, location: str | None) -> Response:
+    """Send the resource's document in `fmt` with the given Vary and Content-Location."""
+    return send_document(resource_document(name, fmt, page_lang()), vary=vary, location=location)
 
 
 @bp.get("/resource/<path:name>")
 def resource(name: str) -> Response:
+    """A resource IRI: the negotiated document, naming its format-specific URL in Content-Location."""
     fmt = _choose(DOC_OFFERS)
-    location = f"/page/{name}" if fmt is formats.HTML else f"/data/{name}.{fmt.extension}"
-    return _send_resource(name, fmt, location)
+    if fmt is formats.HTML:
+        return _send_resource(name, fmt, "Accept, Accept-Language", f"/page/{url_path(name)}")
+    return _send_resource(name, fmt, "Accept", f"/data/{url_path(name)}.{fmt.extension}")
 
 
 @bp.get("/page/<path:name>")
 def page(name: str) -> Response:
-    return _send_resource(name, formats.HTML, None)
+    """The resource's HTML page (language from ?lang= or Accept-Language)."""
+    return _send_resource(name, formats.HTML, "Accept-Language", None)
 
 
-@bp.get("/data/<path:name>.<ext>")
-def data(name: str, ext: str) -> Response:
-    fmt = EXT.get(ext)
-    if fmt is None:
-        abort(404)
-    return _send_resource(name, fmt, None)
+@bp.get("/data/<path:filename>")
+def data(filename: str) -> Response:
+    """The resource's description at its format-specific URL (/data/X.ttl, …)."""
+    found = split_extension(filename, EXT) or abort(404)
+    return _send_resource(found[0], found[1], "", None)
+
+
+# The ontology -------------------------------------------------------------------------------
+
+def ontology_document(fmt: formats.Format, lang: str) -> Document:
+    """The ontology as its HTML reference (in `lang`) or as RDF."""
+    svc = _svc()
+    if fmt is formats.HTML:
+        return svc.documents.get(("ontology", "html", lang), lambda: render_page(
+            "ontology.html", lang, o=ontology_view(svc.site, lang), formats=format_links("/ontology")))
+    return svc.documents.get(("ontology", fmt.name),
+                             lambda: svc.documents.rdf(sorted(svc.dataset.ontology, key=str), fmt))
+
+
+def _send_ontology() -> Response:
+    """The ontology in the negotiated format: its HTML reference or RDF."""
+    fmt = _choose(DOC_OFFERS)
+    vary = "Accept, Accept-Language" if fmt is formats.HTML else "Accept"
+    return send_document(ontology_document(fmt, page_lang()), vary=vary, location=f"/ontology.{fmt.extension}")
 
 
 @bp.get("/ontology")
 def ontology() -> Response:
-    svc = _svc()
-    fmt = _choose(DOC_OFFERS)
-    lang = page_lang()
-    if fmt is formats.HTML:
-        from .views import ontology_view
+    """The ontology IRI; its terms' IRIs (…/ontology#Term) land on their #anchors here."""
+    return _send_ontology()
 
-        doc = svc.documents.get(("ontology", "html", lang),
-                                lambda: _html("ontology.html", lang, o=ontology_view(svc.site, lang)))
-        return send_document(doc, vary="Accept, Accept-Language")
-    doc = svc.documents.get(("ontology", fmt.name),
-                            lambda: svc.documents.rdf(sorted(svc.dataset.ontology, key=str), fmt))
-    return send_document(doc, location=f"/ontology.{fmt.extension}")
+
+@bp.get("/ontology/<version>")
+def ontology_version(version: str) -> Response:
+    """The owl:versionIRI of the ontology (…/ontology/0.1.0) serves the ontology of that version."""
+    if version != ontology_version_info():
+        abort(404)
+    return _send_ontology()
+
+
+def ontology_version_info() -> str | None:
+    """The ontology's owl:versionInfo."""
+    svc = _svc()
+    iri = svc.site.canonical("ontology")
+    return next((t.object.value for t in svc.dataset.ontology if t.subject.value == iri
+                 and t.predicate.value.endswith("#versionInfo")), None)
 
 
 @bp.get("/ontology.<ext>")
 def ontology_file(ext: str) -> Response:
-    svc = _svc()
-    fmt = EXT.get(ext) or abort(404)
-    doc = svc.documents.get(("ontology", fmt.name),
-                            lambda: svc.documents.rdf(sorted(svc.dataset.ontology, key=str), fmt))
-    return send_document(doc, vary="")
+    """The ontology at a format-specific URL (/ontology.ttl, /ontology.html, …)."""
+    fmt = PAGE_EXT.get(ext) or abort(404)
+    return send_document(ontology_document(fmt, page_lang()), vary="Accept-Language" if fmt is formats.HTML else "")
 
 
-@bp.get("/graph/<name>")
-def graph(name: str) -> Response:
+# Named graphs and the shapes --------------------------------------------------------------
+
+def graph_document(name: str, fmt: formats.Format) -> Document | None:
+    """One named graph in an RDF format, or None when no such graph is served."""
     svc = _svc()
-    fmt = _choose(RDF_OFFERS)
     triples = graph_triples(svc.dataset, svc.site.canonical("graph/" + name))
     if triples is None:
-        abort(404)
-    doc = svc.documents.get(("graph", name, fmt.name), lambda: svc.documents.rdf(triples, fmt))
-    return send_document(doc)
+        return None
+    return svc.documents.get(("graph", name, fmt.name), lambda: svc.documents.rdf(triples, fmt))
 
 
-def _void_document(fmt: formats.Format) -> Document:
+@bp.get("/graph/<filename>")
+def graph(filename: str) -> Response:
+    """A named graph IRI (/graph/data) negotiated, or one format of it (/graph/data.nt)."""
+    found = split_extension(filename, EXT)
+    if found:
+        doc = graph_document(*found) or abort(404)
+        return send_document(doc, vary="")
+    fmt = _choose(RDF_OFFERS)
+    doc = graph_document(filename, fmt) or abort(404)
+    return send_document(doc, location=f"/graph/{filename}.{fmt.extension}")
+
+
+@bp.get("/shapes")
+def shapes() -> Response:
+    """The shapes' own IRIs (…/shapes#Labels) land on the shapes graph."""
+    fmt = _choose(RDF_OFFERS)
+    return send_document(graph_document("shapes", fmt), location=f"/graph/shapes.{fmt.extension}")
+
+
+# The dataset and its VoID description -------------------------------------------------------
+
+def void_document(fmt: formats.Format) -> Document:
+    """The VoID description for this host (its endpoint and dump URLs are this host's)."""
     svc = _svc()
     host = request.host_url
     return svc.documents.get(("void", host, fmt.name),
                              lambda: svc.documents.rdf(describe_void(svc.dataset, host), fmt))
 
 
+def dataset_page(lang: str) -> Document:
+    """The dataset's HTML page: its facts, statistics, partitions, graphs and downloads."""
+    svc = _svc()
+    host = request.host_url
+
+    def build() -> Document:
+        desc = Description(svc.config.dataset_iri, describe_void(svc.dataset, host), [], [])
+        view = dataset_view(svc.site, desc, statistics(svc.dataset), lang)
+        return render_page("resource.html", lang, v=view, formats=format_links("/dataset"), dumps=dump_rows())
+
+    return svc.documents.get(("dataset-page", host, lang), build)
+
+
 @bp.get("/.well-known/void")
 def void() -> Response:
+    """The VoID description at its well-known address, in the negotiated RDF format."""
     fmt = _choose(RDF_OFFERS)
-    return send_document(_void_document(fmt), location=f"/void.{fmt.extension}")
+    return send_document(void_document(fmt), location=f"/void.{fmt.extension}")
 
 
 @bp.get("/void.<ext>")
 def void_file(ext: str) -> Response:
+    """The VoID description at a format-specific URL."""
     fmt = EXT.get(ext) or abort(404)
-    return send_document(_void_document(fmt), vary="")
+    return send_document(void_document(fmt), vary="")
 
 
 @bp.get("/dataset")
 def dataset_resource() -> Response:
+    """The dataset IRI: its HTML page for browsers, its VoID description for programs."""
     fmt = _choose(DOC_OFFERS)
     if fmt is formats.HTML:
-        return _send_dataset_page()
-    return send_document(_void_document(fmt), location=f"/void.{fmt.extension}")
+        return send_document(dataset_page(page_lang()), vary="Accept, Accept-Language", location="/dataset.html")
+    return send_document(void_document(fmt), location=f"/dataset.{fmt.extension}")
 
 
-def _send_dataset_page() -> Response:
-    svc = _svc()
-    lang = page_lang()
-    from .describe import Description
-
-    def build() -> Document:
-        host = request.host_url
-        triples = describe_void(svc.dataset, host)
-        desc = Description(svc.config.dataset_iri, triples, [], [])
-        return _html("resource.html", lang, v=resource_view(svc.site, desc, lang),
-                     formats=[{"href": f"/void.{f.extension}", "media_type": f.media_type, "label": f.name}
-                              for f in formats.GRAPH])
-
-    doc = svc.documents.get(("dataset-page", request.host_url, lang), build)
-    return send_document(doc, vary="Accept, Accept-Language")
+@bp.get("/dataset.<ext>")
+def dataset_file(ext: str) -> Response:
+    """The dataset at a format-specific URL (/dataset.html, /dataset.ttl, …)."""
+    fmt = PAGE_EXT.get(ext) or abort(404)
+    if fmt is formats.HTML:
+        return send_document(dataset_page(page_lang()), vary="Accept-Language")
+    return send_document(void_document(fmt), vary="")
 
 
 @bp.get("/context.jsonld")
 def context() -> Response:
+    """The JSON-LD @context every JSON-LD document embeds."""
     from .jsonld import context_document
 
     svc = _svc()
@@ -210,38 +293,35 @@ def context() -> Response:
     return send_document(doc, vary="")
 
 
+# Dumps ------------------------------------------------------------------------------------------
+
+def dump_document(fmt: formats.Format, compressed: bool) -> Document:
+    """One whole-dataset dump, byte for byte what `issgraph dump` writes."""
+    svc = _svc()
+    return svc.documents.get(("dump", fmt.name, compressed), lambda: Document.of(
+        dump_bytes(svc.dataset, fmt, compressed, svc.prefixes), dump_content_type(fmt, compressed)))
+
+
+def dump_rows() -> list[dict]:
+    """Every dump file with its media type and size, for the downloads tables."""
+    return [{"name": dump_name(fmt, gz), "media_type": dump_content_type(fmt, gz).split(";")[0],
+             "size": len(dump_document(fmt, gz).body), "gzip": gz, "format": fmt.name}
+            for fmt in DUMP_FORMATS for gz in (False, True)]
+
+
 @bp.get("/dumps/")
 def dumps_index() -> Response:
-    svc = _svc()
-    lang = page_lang()
-
-    def build() -> Document:
-        rows = []
-        for fmt in DUMP_FORMATS:
-            for gz in (False, True):
-                body = _dump(fmt, gz)
-                rows.append({"name": dump_name(fmt, gz), "media_type": fmt.media_type,
-                             "size": len(body.body), "gzip": gz})
-        return _html("dumps.html", lang, dumps=rows, version=svc.dataset.version)
-
-    return send_document(svc.documents.get(("dumps-page", lang), build), vary="Accept-Language")
-
-
-def _dump(fmt: formats.Format, gz: bool) -> Document:
-    svc = _svc()
-    ctype = "application/gzip" if gz else fmt.content_type
-    return svc.documents.get(("dump", fmt.name, gz), lambda: Document.of(
-        dump_bytes(svc.dataset, fmt, gz, svc.prefixes), ctype))
+    """The downloads page: every dump with its media type and size."""
+    svc, lang = _svc(), page_lang()
+    doc = svc.documents.get(("dumps-page", lang), lambda: render_page(
+        "dumps.html", lang, dumps=dump_rows(), version=svc.dataset.version))
+    return send_document(doc, vary="Accept-Language")
 
 
 @bp.get("/dumps/<filename>")
 def dump_file(filename: str) -> Response:
-    gz = filename.endswith(".gz")
-    stem = filename[:-3] if gz else filename
-    prefix, _, ext = stem.partition(".")
-    fmt = next((f for f in DUMP_FORMATS if f.extension == ext), None)
-    if prefix != "issgraph" or fmt is None:
-        abort(404)
-    response = send_document(_dump(fmt, gz), vary="")
+    """One dump file, as an attachment, with a strong ETag and Content-Length."""
+    found = parse_dump_name(filename) or abort(404)
+    response = send_document(dump_document(*found), vary="", cache_seconds=86400)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -36,7 +36,13 @@ class Reply:
     @classmethod
     def fail(cls, status: int, message: str, line: int | None = None, column: int | None = None,
              headers: dict[str, str] | None = None) -> "Reply":
-        return cls(status, (message + "\n").encode("utf-8"), TEXT, dict(headers or {}), message, line, column)
+        """An error reply; where the problem has a position, headers carry it for scripts."""
+        headers = dict(headers or {})
+        if line is not None:
+            headers["X-Error-Line"] = str(line)
+            if column is not None:
+                headers["X-Error-Column"] = str(column)
+        return cls(status, (message + "\n").encode("utf-8"), TEXT, headers, message, line, column)
 
 
 def requested_format(pq: ProtocolQuery) -> str | None:

@@ -1,0 +1,175 @@
+"""The query page's logic, without Flask: run a query through the guarded path, shape what it says.
+
+`run` sends the text through `QueryService.answer` (the one path to the engine, with every
+limit) and turns the reply into an `Outcome` the template shows: a table whose IRIs link to
+their pages under their labels, a yes/no, highlighted Turtle, or an error with its place.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+from .protocol import ProtocolQuery
+from .search import page_href
+from .sparql import QueryService
+from .views import Site
+
+# SELECT/ASK answer in SPARQL JSON, CONSTRUCT/DESCRIBE in Turtle: both asked for at once.
+ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+RESULT_DOWNLOADS = (("CSV", "csv", "csv"), ("TSV", "tsv", "tsv"), ("JSON", "json", "srj"))
+GRAPH_DOWNLOADS = (("Turtle", "turtle", "ttl"), ("N-Triples", "ntriples", "nt"), ("JSON-LD", "jsonld", "jsonld"))
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass
+class Cell:
+    kind: str                       # "iri", "literal", "bnode", "triple" or "unbound"
+    text: str = ""
+    href: str | None = None
+    iri: str | None = None
+    label: str | None = None        # the IRI's label in the page's language, when it has one
+    lang: str | None = None
+    datatype: str | None = None     # shortened (xsd:date), None for plain strings
+
+
+@dataclass
+class ErrorPlace:
+    line: int
+    column: int
+    text: str                       # the query's line at the error
+    before: str                     # the part of that line before the column
+    at: str                         # the character at the column ('' at the end of the line)
+    after: str
+
+
+@dataclass
+class Outcome:
+    query: str
+    kind: str                       # "select", "ask", "graph" or "error"
+    status: int = 200
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
+    boolean: bool | None = None
+    turtle: str = ""
+    count: int | None = None
+    truncated: bool = False
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    place: ErrorPlace | None = None
+    downloads: list[dict] = field(default_factory=list)
+
+    @property
+    def turtle_html(self) -> Markup:
+        return highlight_turtle(self.turtle)
+
+
+def downloads(query: str, kind: str) -> list[dict]:
+    """Links that fetch the current result from /sparql in each downloadable format."""
+    table = GRAPH_DOWNLOADS if kind == "graph" else RESULT_DOWNLOADS
+    q = quote(query, safe="")
+    return [{"label": label, "format": name, "href": f"/sparql?query={q}&format={name}",
+             "filename": f"result.{ext}"} for label, name, ext in table]
+
+
+def error_place(query: str, line: int | None, column: int | None) -> ErrorPlace | None:
+    """The line and column an error names, with the line cut at the column (None when unknown)."""
+    if not line or not column:
+        return None
+    lines = query.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    text = lines[line - 1].rstrip("\r")
+    i = min(max(column - 1, 0), len(text))
+    return ErrorPlace(line, column, text, text[:i], text[i:i + 1], text[i + 1:])
+
+
+def _short(site: Site, iri: str) -> str:
+    return site.short(iri)
+
+
+def cell(site: Site, term: dict | None, lang: str) -> Cell:
+    """One SPARQL JSON term as the table shows it."""
+    if term is None:
+        return Cell("unbound")
+    kind, value = term.get("type"), term.get("value", "")
+    if kind == "uri":
+        label = site.labels.get(value, lang)
+        return Cell("iri", text=label or _short(site, value), href=page_href(site, value, lang), iri=value,
+                    label=label)
+    if kind == "bnode":
+        return Cell("bnode", text="_:" + value)
+    if kind == "triple":
+        parts = [cell(site, value.get(k) if isinstance(value, dict) else None, lang).text
+                 for k in ("subject", "predicate", "object")]
+        return Cell("triple", text="<< " + " ".join(parts) + " >>")
+    datatype = term.get("datatype")
+    if datatype in (None, XSD + "string"):
+        datatype = None
+    return Cell("literal", text=value, lang=term.get("xml:lang"),
+                datatype=_short(site, datatype) if datatype else None)
+
+
+def run(queries: QueryService, site: Site, query: str, lang: str) -> Outcome:
+    """Run one query from the page and shape its answer (errors included) for the template."""
+    pq = ProtocolQuery(query=query, params=(("format", "json"),))
+    started = time.perf_counter()
+    reply = queries.answer(pq, ACCEPT)
+    elapsed = (time.perf_counter() - started) * 1000
+    if reply.status != 200:
+        return Outcome(query, "error", status=reply.status, elapsed_ms=elapsed,
+                       error=reply.error or reply.body.decode("utf-8", "replace").strip(),
+                       place=error_place(query, reply.line, reply.column))
+    truncated = "X-Result-Truncated" in reply.headers
+    if reply.content_type.startswith("text/turtle"):
+        count = int(reply.headers.get("X-Result-Count", "0"))
+        return Outcome(query, "graph", turtle=reply.body.decode("utf-8"), count=count, truncated=truncated,
+                       elapsed_ms=elapsed, downloads=downloads(query, "graph"))
+    doc = json.loads(reply.body)
+    if "boolean" in doc:
+        return Outcome(query, "ask", boolean=bool(doc["boolean"]), elapsed_ms=elapsed,
+                       downloads=downloads(query, "ask"))
+    columns = list(doc["head"].get("vars", []))
+    rows = [[cell(site, b.get(c), lang) for c in columns] for b in doc["results"]["bindings"]]
+    return Outcome(query, "select", columns=columns, rows=rows, count=len(rows), truncated=truncated,
+                   elapsed_ms=elapsed, downloads=downloads(query, "select"))
+
+
+# --- a small Turtle highlighter: enough to tell IRIs, names, literals and keywords apart ---
+
+_TURTLE_TOKENS = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<iri><[^<>"{}|^`\\\s]*>)
+  | (?P<string>\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<keyword>@prefix\b|@base\b|\bPREFIX\b|\bBASE\b|\ba\b(?=\s)|\btrue\b|\bfalse\b)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<datatype>\^\^)
+  | (?P<bnode>_:[\w.-]*\w|\[\s*\])
+  | (?P<name>[A-Za-z][\w.-]*:[\w.:%-]*[\w:%]|[A-Za-z][\w.-]*:|:[\w.:%-]*[\w:%])
+  | (?P<number>[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?))
+  | (?P<punct>[.;,\[\]()])
+""", re.VERBOSE)
+
+
+def highlight_turtle(text: str) -> Markup:
+    """Turtle as HTML with <span class="tt-..."> around each token; everything escaped."""
+    out: list[str] = []
+    pos = 0
+    for m in _TURTLE_TOKENS.finditer(text):
+        if m.start() > pos:
+            out.append(str(escape(text[pos:m.start()])))
+        out.append(f'<span class="tt-{m.lastgroup}">{escape(m.group())}</span>')
+        pos = m.end()
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+def default_query(prefixes: dict[str, str]) -> str:
+    """What the editor holds before anyone types: the graph's prefixes and a first question."""
+    head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
+    return (head + "\nSELECT ?entity ?label WHERE {\n  ?entity iss:station res:International_Space_Station ;\n"
+            "          rdfs:label ?label .\n  FILTER(LANG(?label) = \"en\")\n}\nORDER BY ?label\nLIMIT 50\n")

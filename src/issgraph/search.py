@@ -1,0 +1,123 @@
+"""Search the graph's entities by their labels, in English and Persian.
+
+One `Search` is built per dataset: every rdfs:label, skos:prefLabel and skos:altLabel of the
+data and the ontology is folded once into a `text.SearchIndex`, so a query typed with or
+without ZWNJ, with Arabic ي/ك, with diacritics, in any digits or in any case finds the same
+entities, ranked exact, then prefix, then substring.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from . import i18n
+from .dataset import Dataset
+from .text import EXACT, PREFIX, Candidate, SearchIndex
+from .views import DESCRIPTIONS, LABEL, OWL, RDF_TYPE, SKOS, Site
+
+LABEL_PREDICATES = (LABEL, SKOS + "prefLabel", SKOS + "altLabel")
+MAX_QUERY_CHARS = 200
+RANK_NAMES = {EXACT: "exact", PREFIX: "prefix"}
+# Types the ontology uses for its own terms; they have no labels of their own.
+GENERIC_TYPES = {OWL + "Class": "class", OWL + "ObjectProperty": "s_property",
+                 OWL + "DatatypeProperty": "s_property", OWL + "Ontology": "ontology_word",
+                 "http://www.w3.org/2000/01/rdf-schema#Datatype": "datatype"}
+
+
+class BadQuery(ValueError):
+    """A search that cannot be run: empty or too long. The message is for people."""
+
+
+@dataclass(frozen=True)
+class Result:
+    iri: str
+    href: str            # the page on this host (or the IRI itself outside the graph's base)
+    label: str           # in the page's language when the entity has one
+    matched: str         # the label (any language) that matched best
+    rank: str            # "exact", "prefix" or "substring"
+    type_iri: str | None
+    type_label: str | None
+    description: str | None
+
+    def as_json(self) -> dict:
+        return {"iri": self.iri, "href": self.href, "label": self.label, "matched": self.matched,
+                "rank": self.rank, "type": {"iri": self.type_iri, "label": self.type_label},
+                "description": self.description}
+
+
+def page_href(site: Site, iri: str, lang: str) -> str:
+    """The local page of an IRI in the page's language (`/resource/X?lang=fa`, `/ontology?lang=fa#C`)."""
+    local = site.local(iri)
+    if local is None:
+        return iri
+    path, hash_, fragment = local.partition("#")
+    if lang != "en":
+        path += ("&" if "?" in path else "?") + "lang=" + lang
+    return path + hash_ + fragment
+
+
+def check_query(q: str | None) -> str:
+    """The query to run, or BadQuery with a message in both languages' spirit (English here)."""
+    q = (q or "").strip()
+    if not q:
+        raise BadQuery("empty")
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadQuery("too_long")
+    return q
+
+
+def _pick(by_lang: dict[str, str], lang: str) -> str | None:
+    for want in (lang, "en", ""):
+        if want in by_lang:
+            return by_lang[want]
+    return next(iter(by_lang.values()), None)
+
+
+class Search:
+    """The label index of one dataset and what a result shows besides the label."""
+
+    def __init__(self, dataset: Dataset, site: Site):
+        self.site = site
+        labels: dict[str, list[str]] = {}
+        self.types: dict[str, list[str]] = {}
+        self.descriptions: dict[str, dict[str, str]] = {}
+        for t in (*dataset.data, *dataset.ontology):
+            if not isinstance(t.subject, ox.NamedNode):
+                continue
+            s, p, o = t.subject.value, t.predicate.value, t.object
+            if p in LABEL_PREDICATES and isinstance(o, ox.Literal):
+                labels.setdefault(s, [])
+                if o.value not in labels[s]:
+                    labels[s].append(o.value)
+            elif p == RDF_TYPE and isinstance(o, ox.NamedNode):
+                self.types.setdefault(s, []).append(o.value)
+            elif p in DESCRIPTIONS and isinstance(o, ox.Literal):
+                self.descriptions.setdefault(s, {}).setdefault(o.language or "", o.value)
+        self.index = SearchIndex(Candidate(iri, tuple(ls)) for iri, ls in sorted(labels.items()))
+
+    def _type(self, iri: str, lang: str) -> tuple[str | None, str | None]:
+        types = self.types.get(iri, [])
+        own = self.site.base + "ontology#"
+        # The graph's own classes say most; then any labelled class; then the OWL kinds.
+        for t in sorted(types, key=lambda t: (not t.startswith(own), self.site.labels.get(t, lang) is None, t)):
+            label = self.site.labels.get(t, lang)
+            if label:
+                return t, label
+            if t in GENERIC_TYPES:
+                return t, i18n.word(GENERIC_TYPES[t], lang)
+            reused = getattr(i18n, "TERM_LABELS", {}).get(t)   # labels for other vocabularies' terms
+            if reused:
+                return t, reused[1] if lang == "fa" else reused[0]
+        return (types[0], self.site.short(types[0])) if types else (None, None)
+
+    def search(self, q: str, lang: str, limit: int = 30) -> list[Result]:
+        out = []
+        for hit in self.index.search(q, limit):
+            type_iri, type_label = self._type(hit.key, lang)
+            out.append(Result(
+                iri=hit.key, href=page_href(self.site, hit.key, lang),
+                label=self.site.labels.get(hit.key, lang) or hit.label, matched=hit.label,
+                rank=RANK_NAMES.get(hit.rank, "substring"), type_iri=type_iri, type_label=type_label,
+                description=_pick(self.descriptions.get(hit.key, {}), lang)))
+        return out

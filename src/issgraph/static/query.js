@@ -1,0 +1,299 @@
+/* The query page: line numbers, Ctrl+Enter, and results fetched from /sparql without reloading.
+   A local file with no framework and nothing from other hosts; without it the form still works. */
+(function () {
+  "use strict";
+
+  var page = document.getElementById("query-page");
+  if (!page) return;
+  var form = document.getElementById("query-form");
+  var editor = document.getElementById("query");
+  var gutter = document.getElementById("gutter");
+  var result = document.getElementById("result");
+  var lang = page.getAttribute("data-lang") || "en";
+  var base = page.getAttribute("data-base") || "";
+  var words = JSON.parse(page.getAttribute("data-words") || "{}");
+  var prefixes = JSON.parse(page.getAttribute("data-prefixes") || "{}");
+  var ACCEPT = "application/sparql-results+json, text/turtle;q=0.9";
+  var labelsPromise = null;
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (attrs[k] !== null && attrs[k] !== undefined) node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  function digits(text) {
+    text = String(text);
+    if (lang !== "fa") return text;
+    return text.replace(/[0-9]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹".charAt(+d); })
+               .replace(/,/g, "٬").replace(/\./g, "٫");
+  }
+
+  function fmt(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
+  }
+
+  // --- line numbers ---
+  function renderGutter(errorLine) {
+    var count = editor.value.split("\n").length;
+    var frag = document.createDocumentFragment();
+    for (var i = 1; i <= count; i++) {
+      var span = el("span", i === errorLine ? { "class": "error-line" } : {}, [String(i)]);
+      frag.appendChild(span);
+      frag.appendChild(document.createTextNode("\n"));
+    }
+    gutter.textContent = "";
+    gutter.appendChild(frag);
+    gutter.scrollTop = editor.scrollTop;
+  }
+  editor.addEventListener("input", function () { renderGutter(null); });
+  editor.addEventListener("scroll", function () { gutter.scrollTop = editor.scrollTop; });
+
+  // --- labels, links and short names of IRIs ---
+  function labels() {
+    if (!labelsPromise) {
+      labelsPromise = fetch("/labels.json?lang=" + encodeURIComponent(lang), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { labels: {} }; })
+        .then(function (doc) { return doc.labels || {}; })
+        .catch(function () { return {}; });
+    }
+    return labelsPromise;
+  }
+
+  function pageHref(iri) {
+    if (iri.indexOf(base) !== 0) return iri;
+    var local = "/" + iri.slice(base.length);
+    var hash = local.indexOf("#");
+    var path = hash < 0 ? local : local.slice(0, hash);
+    var fragment = hash < 0 ? "" : local.slice(hash);
+    if (lang !== "en") path += (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + lang;
+    return path + fragment;
+  }
+
+  function shortName(iri) {
+    var names = Object.keys(prefixes);
+    for (var i = 0; i < names.length; i++) {
+      var ns = prefixes[names[i]];
+      if (iri.indexOf(ns) === 0 && iri.length > ns.length) return names[i] + ":" + iri.slice(ns.length);
+    }
+    return iri;
+  }
+
+  function termCell(term, labelOf) {
+    var td = el("td");
+    if (!term) return td;
+    if (term.type === "uri") {
+      var label = labelOf[term.value];
+      var href = pageHref(term.value);
+      var a = el("a", { "class": label ? "iri labelled" : "iri", href: href, title: term.value,
+                        rel: href.charAt(0) === "/" ? null : "external" }, [label || shortName(term.value)]);
+      td.appendChild(a);
+    } else if (term.type === "bnode") {
+      td.appendChild(el("span", { "class": "bnode" }, ["_:" + term.value]));
+    } else if (term.type === "triple") {
+      td.appendChild(el("span", { "class": "triple" }, ["<< … >>"]));
+    } else {
+      td.appendChild(el("span", { "class": "literal", dir: "auto", lang: term["xml:lang"] || null }, [term.value]));
+      var dt = term.datatype;
+      if (term["xml:lang"]) {
+        td.appendChild(document.createTextNode(" "));
+        td.appendChild(el("small", { "class": "lang-tag" }, ["@" + term["xml:lang"]]));
+      } else if (dt && dt !== "http://www.w3.org/2001/XMLSchema#string") {
+        td.appendChild(document.createTextNode(" "));
+        td.appendChild(el("small", { "class": "datatype" }, [shortName(dt)]));
+      }
+    }
+    return td;
+  }
+
+  // --- a tiny Turtle highlighter (the same token classes as the server's) ---
+  var TOKENS = new RegExp([
+    "(#[^\\n]*)",                                                        // comment
+    "(<[^<>\"{}|^`\\\\\\s]*>)",                                          // iri
+    "(\"\"\"[\\s\\S]*?\"\"\"|'''[\\s\\S]*?'''|\"(?:[^\"\\\\\\n]|\\\\.)*\"|'(?:[^'\\\\\\n]|\\\\.)*')", // string
+    "(@prefix\\b|@base\\b|\\bPREFIX\\b|\\bBASE\\b|\\ba\\b(?=\\s)|\\btrue\\b|\\bfalse\\b)",          // keyword
+    "(@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",                                    // lang
+    "(\\^\\^)",                                                          // datatype
+    "(_:[\\w.-]*\\w|\\[\\s*\\])",                                        // bnode
+    "([A-Za-z][\\w.-]*:[\\w.:%-]*[\\w:%]|[A-Za-z][\\w.-]*:|:[\\w.:%-]*[\\w:%])", // name
+    "([+-]?(?:\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?))",       // number
+    "([.;,\\[\\]()])"                                                    // punct
+  ].join("|"), "g");
+  var CLASSES = ["comment", "iri", "string", "keyword", "lang", "datatype", "bnode", "name", "number", "punct"];
+
+  function highlight(text) {
+    var code = el("code");
+    var pos = 0, m;
+    TOKENS.lastIndex = 0;
+    while ((m = TOKENS.exec(text)) !== null) {
+      if (m[0] === "") { TOKENS.lastIndex++; continue; }
+      if (m.index > pos) code.appendChild(document.createTextNode(text.slice(pos, m.index)));
+      var kind = 0;
+      for (var i = 1; i < m.length; i++) if (m[i] !== undefined) { kind = i - 1; break; }
+      code.appendChild(el("span", { "class": "tt-" + CLASSES[kind] }, [m[0]]));
+      pos = m.index + m[0].length;
+    }
+    code.appendChild(document.createTextNode(text.slice(pos)));
+    return code;
+  }
+
+  // --- results ---
+  function downloads(query, kind) {
+    var table = kind === "graph"
+      ? [["Turtle", "turtle", "ttl"], ["N-Triples", "ntriples", "nt"], ["JSON-LD", "jsonld", "jsonld"]]
+      : [["CSV", "csv", "csv"], ["TSV", "tsv", "tsv"], ["JSON", "json", "srj"]];
+    var span = el("span", { "class": "downloads" }, ["· " + words.download + ": "]);
+    table.forEach(function (d, i) {
+      span.appendChild(el("a", { href: "/sparql?query=" + encodeURIComponent(query) + "&format=" + d[1],
+                                 download: "result." + d[2], "data-format": d[1] }, [d[0]]));
+      if (i < table.length - 1) span.appendChild(document.createTextNode(", "));
+    });
+    return span;
+  }
+
+  function meta(query, kind, count, ms) {
+    var p = el("p", { "class": "result-meta" });
+    if (count !== null) {
+      var template = kind === "graph" ? words.triples : words.rows;
+      p.appendChild(el("span", { id: "result-count", "data-count": String(count) },
+                       [fmt(template, { n: digits(count.toLocaleString("en-US")) })]));
+      p.appendChild(document.createTextNode(" · "));
+    }
+    p.appendChild(el("span", { id: "result-time", "data-ms": ms.toFixed(1) }, [fmt(words.ms, { ms: digits(ms.toFixed(1)) })]));
+    p.appendChild(document.createTextNode(" "));
+    p.appendChild(downloads(query, kind));
+    return p;
+  }
+
+  function show(kind, nodes) {
+    result.textContent = "";
+    result.setAttribute("data-kind", kind);
+    result.appendChild(el("h2", {}, [words.result]));
+    nodes.forEach(function (n) { result.appendChild(n); });
+  }
+
+  function showTable(query, doc, ms, truncated) {
+    return labels().then(function (labelOf) {
+      var vars = (doc.head && doc.head.vars) || [];
+      var rows = doc.results.bindings;
+      var thead = el("thead", {}, [el("tr", {}, [el("th", { scope: "col", "class": "rownum" }, ["#"])].concat(
+        vars.map(function (v) { return el("th", { scope: "col", dir: "ltr" }, ["?" + v]); })))]);
+      var tbody = el("tbody");
+      rows.forEach(function (b, i) {
+        var tr = el("tr", {}, [el("td", { "class": "rownum" }, [digits(i + 1)])]);
+        vars.forEach(function (v) { tr.appendChild(termCell(b[v], labelOf)); });
+        tbody.appendChild(tr);
+      });
+      var nodes = [meta(query, "select", rows.length, ms)];
+      if (truncated) nodes.push(el("p", { "class": "warning" }, [words.truncated]));
+      if (!rows.length) nodes.push(el("p", { "class": "muted" }, [words.no_rows]));
+      nodes.push(el("div", { "class": "results" }, [el("table", { "class": "results-table" }, [thead, tbody])]));
+      show("select", nodes);
+    });
+  }
+
+  function showError(query, message, line, column) {
+    var head = el("p", {}, [el("strong", {}, [words.error])]);
+    if (line && column) head.appendChild(document.createTextNode(" (" + fmt(words.at, { line: digits(line), column: digits(column) }) + ")"));
+    head.appendChild(document.createTextNode(": "));
+    head.appendChild(el("span", { "class": "message", dir: "ltr" }, [message]));
+    var box = el("div", { "class": "error query-error", role: "alert", id: "query-error",
+                          "data-line": line ? String(line) : null, "data-column": column ? String(column) : null }, [head]);
+    var lines = query.split("\n");
+    if (line && column && line <= lines.length) {
+      var text = lines[line - 1].replace(/\r$/, "");
+      var i = Math.min(Math.max(column - 1, 0), text.length);
+      box.appendChild(el("pre", { "class": "error-context", dir: "ltr" }, [
+        el("span", { "class": "ln" }, [String(line)]), " " + text.slice(0, i),
+        el("mark", { "class": "error-at" }, [text.slice(i, i + 1) || " "]), text.slice(i + 1)]));
+      var offset = 0;
+      for (var k = 0; k < line - 1; k++) offset += lines[k].length + 1;
+      offset += i;
+      editor.setSelectionRange(offset, Math.min(offset + 1, editor.value.length));
+    }
+    renderGutter(line || null);
+    show("error", [box]);
+  }
+
+  function run() {
+    var query = editor.value;
+    var url = "/query?" + new URLSearchParams({ query: query, lang: lang }).toString();
+    history.replaceState(null, "", url);
+    // The header's language switch keeps the query too.
+    var switcher = document.querySelector("header.site a.lang");
+    if (switcher) {
+      var other = lang === "fa" ? "en" : "fa";
+      switcher.setAttribute("href", "/query?" + new URLSearchParams({ query: query, lang: other }).toString());
+    }
+    renderGutter(null);
+    result.textContent = "";
+    result.appendChild(el("p", { "class": "muted running" }, [words.running]));
+    result.setAttribute("data-kind", "running");
+    var started = performance.now();
+    return fetch("/sparql", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: ACCEPT },
+      body: new URLSearchParams({ query: query }).toString()
+    }).then(function (response) {
+      return response.text().then(function (body) {
+        var ms = performance.now() - started;
+        var type = response.headers.get("Content-Type") || "";
+        if (!response.ok) {
+          var m = /line (\d+), column (\d+)/.exec(body);
+          var line = +(response.headers.get("X-Error-Line") || (m && m[1]) || 0);
+          var column = +(response.headers.get("X-Error-Column") || (m && m[2]) || 0);
+          return showError(query, body.trim(), line, column);
+        }
+        var truncated = !!response.headers.get("X-Result-Truncated");
+        if (type.indexOf("text/turtle") === 0) {
+          var count = +(response.headers.get("X-Result-Count") || 0);
+          var nodes = [meta(query, "graph", count, ms)];
+          if (truncated) nodes.push(el("p", { "class": "warning" }, [words.truncated]));
+          nodes.push(el("pre", { "class": "turtle", dir: "ltr" }, [highlight(body)]));
+          return show("graph", nodes);
+        }
+        var doc = JSON.parse(body);
+        if (typeof doc.boolean === "boolean") {
+          return show("ask", [meta(query, "ask", null, ms),
+            el("p", { "class": "boolean " + (doc.boolean ? "yes" : "no"), "data-boolean": String(doc.boolean) },
+               [doc.boolean ? words.yes : words.no])]);
+        }
+        return showTable(query, doc, ms, truncated);
+      });
+    }).catch(function (err) {
+      showError(query, String(err), 0, 0);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    run();
+  });
+  editor.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      run();
+    }
+  });
+  Array.prototype.forEach.call(document.querySelectorAll(".examples a[data-query]"), function (a) {
+    a.addEventListener("click", function (event) {
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      event.preventDefault();
+      editor.value = a.getAttribute("data-query");
+      Array.prototype.forEach.call(document.querySelectorAll(".examples a[aria-current]"), function (x) {
+        x.removeAttribute("aria-current");
+      });
+      a.setAttribute("aria-current", "page");
+      editor.scrollTop = 0;
+      run();
+    });
+  });
+  page.classList.add("scripted");
+  renderGutter(+(document.getElementById("query-error") || { getAttribute: function () { return 0; } })
+    .getAttribute("data-line") || null);
+})();
