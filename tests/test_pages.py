@@ -549,3 +549,16 @@ def test_the_pictures_are_the_same_on_either_engine(dataset, app):
                 == pictures.shares_svg(*pictures.module_shares(ox_svc.queries, config.queries_path), ox_svc.site, lang)
     finally:
         other.executor.close()
+
+
+def test_language_switch_keeps_the_search_and_query(client):
+    import re
+    from urllib.parse import parse_qs
+
+    page = client.get("/search?q=Japan&lang=en").data.decode()
+    href = re.search(r'<a class="lang" href="\?([^"]+)"', page).group(1)
+    assert parse_qs(href.replace("&amp;", "&")) == {"lang": ["fa"], "q": ["Japan"]}
+    page = client.get("/query", query_string={"query": "ASK {}", "lang": "fa"}).data.decode()
+    href = re.search(r'<a class="lang" href="\?([^"]+)"', page).group(1)
+    assert parse_qs(href.replace("&amp;", "&")) == {"lang": ["en"], "query": ["ASK {}"]}
+    assert client.get("/static/favicon.svg").status_code == 200

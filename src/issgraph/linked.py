@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from . import formats, i18n
 from .describe import Description, describe, exists, graph_triples
 from .documents import Document
+from .fastpath import mark_cacheable
 from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
 from .formats import NotAcceptable, UnknownFormat, negotiate
 from .i18n import LANGS, word
@@ -57,7 +58,7 @@ def send_document(doc: Document, vary: str = "Accept", location: str | None = No
         response.headers["Content-Location"] = location
     if doc.status == 200:
         response.make_conditional(request)
-    return response
+    return mark_cacheable(response)
 
 
 def _choose(offers) -> formats.Format:
