@@ -214,3 +214,16 @@ def tree_cpu_seconds(root: int) -> float:
         total += stats.get(pid, 0.0)
         stack.extend(children.get(pid, []))
     return total
+
+
+def test_chunked_post_is_read_and_answered(server):
+    host, port = server.url.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n9\r\nASK { }  \r\n0\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and body == b'{"head":{},"boolean":true}'
+    assert b"Cacheable" not in head

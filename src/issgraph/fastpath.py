@@ -32,6 +32,13 @@ def mark_cacheable(response):
     return response
 
 
+def _hiding_mark(start_response):
+    """start_response that keeps the cacheable mark from reaching the client."""
+    def start(status, headers, exc_info=None):
+        return start_response(status, [(k, v) for k, v in headers if k != CACHEABLE], exc_info)
+    return start
+
+
 def _status_line(code: int) -> str:
     return f"{code} {HTTPStatus(code).phrase}"
 
@@ -53,18 +60,18 @@ class Entrance:
     def __call__(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD", "POST"):
-            return self.app(environ, start_response)
+            return self.app(environ, _hiding_mark(start_response))
         body = b""
         if method == "POST":
             try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
+                length = int(environ["CONTENT_LENGTH"])
+            except (KeyError, ValueError):   # e.g. a chunked body: Flask reads streams of unknown length
+                return self.app(environ, _hiding_mark(start_response))
             if length > self.max_request_bytes:
                 return self._send(start_response, environ, 413, [("Content-Type", "text/plain; charset=utf-8")],
                                   f"the request body is {length} bytes; the limit is {self.max_request_bytes}\n".encode())
             if length > MAX_KEYED_BODY or length < 0:
-                return self.app(environ, start_response)
+                return self.app(environ, _hiding_mark(start_response))
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = _Body(body)
         conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
@@ -97,10 +104,11 @@ class Entrance:
 
     def _flask(self, environ, start_response, key, method: str, conditional: bool):
         captured: dict = {}
+        hiding = _hiding_mark(start_response)
 
         def capture(status, headers, exc_info=None):
             captured["status"], captured["headers"] = status, headers
-            return start_response(status, [(k, v) for k, v in headers if k != CACHEABLE], exc_info)
+            return hiding(status, headers, exc_info)
 
         chunks = self.app(environ, capture)
         try:
