@@ -32,12 +32,18 @@ serve: $(VENV)/.installed
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver)
 
+# Every test on the default engine (Oxigraph), then the suite again on the pure-rdflib engine:
+# both engines must give the same answers to the same requests.
 test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest
+	ISSGRAPH_TEST_ENGINE=rdflib $(BIN)/python -m pytest --ignore=tests/test_browser.py
 
+# The benchmark drives the servers with Debian's wrk; install it when it is missing.
+# Options for bench/run.py go in BENCH_ARGS, e.g. `make bench BENCH_ARGS=--quick`.
 bench: $(VENV)/.installed-test
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends wrk)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -20,7 +20,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(scope="session")
 def config() -> Config:
-    return Config(query_timeout=3.0)
+    """The test configuration; ISSGRAPH_TEST_ENGINE=rdflib runs the same suite on the other engine."""
+    return Config(query_timeout=3.0, engine=os.environ.get("ISSGRAPH_TEST_ENGINE", "oxigraph"))
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +89,6 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server():
-    srv = Server("--workers", "2", "--timeout", "3")
+    srv = Server("--workers", "2", "--timeout", "3", "--engine", os.environ.get("ISSGRAPH_TEST_ENGINE", "oxigraph"))
     yield srv
     srv.stop()

@@ -161,16 +161,17 @@ class OxigraphEngine:
 
 
 class RdflibEngine:
-    """Queries an rdflib Dataset holding the same graphs; never loads anything by IRI."""
+    """Queries an rdflib Dataset holding the same graphs.
+
+    Run it through the Executor: its evaluator processes call netguard.forbid_file_urls(), so
+    FROM names a graph of the dataset and rdflib never loads anything by IRI.
+    """
 
     name = "rdflib"
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         from rdflib import Dataset as RDataset, Graph, URIRef
 
-        from .netguard import forbid_file_urls
-
-        forbid_file_urls()
         self.max_rows = max_rows
         self.prefixes = prefixes
         self._graphs: dict[str, Graph] = {}
@@ -201,6 +202,7 @@ class RdflibEngine:
     def run(self, job: QueryJob, fmt: Format) -> Answer:
         from pyparsing.exceptions import ParseException
 
+        _check_syntax(job.text)
         try:
             outcome = self._target(job).query(job.text, base=job.base_iri)
             return self._write(outcome, fmt)
@@ -230,6 +232,23 @@ class RdflibEngine:
 
 
 ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}
+
+
+_EMPTY = ox.Store()
+
+
+def _check_syntax(text: str) -> None:
+    """Parse with Oxigraph (on an empty store) so both engines refuse the same queries, alike.
+
+    rdflib's parser knows prefixes nobody declared (foaf:, schema:, ...) and words its errors
+    its own way; SPARQL says an undeclared prefix is an error.
+    """
+    try:
+        _EMPTY.query(text)
+    except SyntaxError as err:
+        raise _syntax_error(err, text) from None
+    except Exception:   # evaluation errors on an empty store are not syntax errors
+        pass
 
 
 def make_engine(dataset: Dataset, config, prefixes: dict[str, str] | None = None):

@@ -51,6 +51,7 @@ def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     netguard.isolate_process()
+    netguard.forbid_file_urls()
     while True:
         try:
             fields, fmt_name = pickle.loads(conn.recv_bytes())
