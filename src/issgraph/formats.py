@@ -84,6 +84,7 @@ def _accept(header: str | None) -> MIMEAccept:
     return parse_accept_header(header or "*/*", MIMEAccept)
 
 
+@lru_cache(maxsize=1024)
 def negotiate(accept_header: str | None, offers: tuple[Format, ...], format_param: str | None = None) -> Format:
     """Pick the format to answer in: ?format= wins, else the best Accept match, else 406."""
     if format_param:

@@ -1,0 +1,273 @@
+"""Turn the measurements into bench/RESULTS.md (and the headline block of bench/README.md)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from common import BENCH, geomean, median
+
+GOALS = {"repeated": 1.0, "distinct": 0.8}
+P99_GOAL = 2.0
+HEADLINE_START, HEADLINE_END = "<!-- headline:start -->", "<!-- headline:end -->"
+
+
+def _ms(v: float | None) -> str:
+    if v is None:
+        return "–"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def _rps(v: float | None) -> str:
+    return "–" if v is None else (f"{v:,.0f}" if v >= 10 else f"{v:.1f}")
+
+
+def _us(v: float | None) -> str:
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def _x(v: float | None) -> str:
+    return "–" if v is None else f"{v:.2f}x"
+
+
+def _kb(v: float | None) -> str:
+    if v is None:
+        return "–"
+    return f"{v / 1024:.1f}" if v < 10 * 1024 else f"{v / 1024:.0f}"
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Median over the rounds of one (server, item, concurrency)."""
+    if not runs:
+        return {}
+    return {
+        "rps": median(r["rps"] for r in runs),
+        "p50_ms": median(r["p50_ms"] for r in runs),
+        "p99_ms": median(r["p99_ms"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
+        "errors": sum(sum(r["errors"].values()) for r in runs),
+        "cpu_us": median(r.get("server_cpu_us_per_request") for r in runs),
+        "bytes_per_request": (sum(r["bytes"] for r in runs) / max(1, sum(r["requests"] for r in runs))),
+    }
+
+
+def row_stats(row: dict) -> dict:
+    a, b = summarise(row["issgraph"]), summarise(row["oxigraph"])
+    ratio = a["rps"] / b["rps"] if a and b and b["rps"] else None
+    p99 = a["p99_ms"] / b["p99_ms"] if a and b and b["p99_ms"] else None
+    return {"isg": a, "oxi": b, "ratio": ratio, "p99_ratio": p99}
+
+
+KINDS = {"query": "example queries", "resource": "resource descriptions", "dump": "dumps",
+         "describe": "DESCRIBE", "construct": "CONSTRUCT all"}
+
+
+def by_kind(rows: list[dict]) -> str:
+    parts = []
+    for kind, label in KINDS.items():
+        ratios = [row_stats(r)["ratio"] for r in rows if r.get("kind") == kind]
+        if ratios and any(ratios):
+            parts.append(f"{label} {_x(geomean(ratios))}")
+    return ", ".join(parts)
+
+
+def workload_headline(rows: list[dict]) -> dict:
+    stats = [row_stats(r) for r in rows]
+    ratios = [s["ratio"] for s in stats if s["ratio"]]
+    p99s = [s["p99_ratio"] for s in stats if s["p99_ratio"]]
+    return {
+        "ratio": geomean(ratios),
+        "p99_ratio": geomean(p99s),
+        "worst_p99_ratio": max(p99s) if p99s else None,
+        "p99_within_goal": sum(1 for p in p99s if p <= P99_GOAL),
+        "rows": len(stats),
+        "min_ratio": min(ratios) if ratios else None,
+        "max_ratio": max(ratios) if ratios else None,
+    }
+
+
+def _table(rows: list[dict], with_bytes: bool = True) -> list[str]:
+    head = ("| request | c | issgraph req/s | p50 ms | p99 ms | Oxigraph req/s | p50 ms | p99 ms "
+            "| ratio | p99 ratio | CPU µs/req (i / O) |" + (" KB/resp (i / O) |" if with_bytes else ""))
+    sep = "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" if with_bytes else "")
+    lines = [head, sep]
+    for row in rows:
+        s = row_stats(row)
+        a, b = s["isg"], s["oxi"]
+        flag = ""
+        errs = (a.get("errors") or 0) + (b.get("errors") or 0)
+        if errs:
+            flag = f" ⚠ {a.get('errors', 0)}/{b.get('errors', 0)} errors"
+        cells = [row["name"] + flag, str(row["concurrency"]), _rps(a.get("rps")), _ms(a.get("p50_ms")),
+                 _ms(a.get("p99_ms")), _rps(b.get("rps")), _ms(b.get("p50_ms")), _ms(b.get("p99_ms")),
+                 _x(s["ratio"]), _x(s["p99_ratio"]), f"{_us(a.get('cpu_us'))} / {_us(b.get('cpu_us'))}"]
+        if with_bytes:
+            cells.append(f"{_kb(a.get('bytes_per_request'))} / {_kb(b.get('bytes_per_request'))}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def headline_text(results: dict) -> list[str]:
+    out = []
+    for workload in ("repeated", "distinct"):
+        w = results.get("workloads", {}).get(workload)
+        if not w:
+            continue
+        h = workload_headline(w["per_query"])
+        goal = GOALS[workload]
+        ok = "meets" if h["ratio"] and h["ratio"] >= goal else "misses"
+        p99ok = "meets" if h["p99_ratio"] and h["p99_ratio"] <= P99_GOAL else "misses"
+        out.append(f"- **{workload}**: issgraph/Oxigraph throughput **{_x(h['ratio'])}** (geometric mean of "
+                   f"{h['rows']} rows; by kind: {by_kind(w['per_query'])}; range {_x(h['min_ratio'])}–"
+                   f"{_x(h['max_ratio'])}; goal ≥ {goal:.1f}x: {ok}); p99 ratio {_x(h['p99_ratio'])} (worst {_x(h['worst_p99_ratio'])}, "
+                   f"{h['p99_within_goal']}/{h['rows']} rows within {P99_GOAL:.0f}x; goal ≤ {P99_GOAL:.0f}x: {p99ok}).")
+    return out
+
+
+def _scale_section(scale: list[dict]) -> list[str]:
+    import synth
+    from scale import QUERY_SET
+
+    names = list(QUERY_SET)
+    lines = ["| triples | engine | ready s | peak RSS MB | " + " | ".join(f"{n} ms" for n in names) + " |",
+             "|--:|---|--:|--:|" + "--:|" * len(names)]
+    notes = []
+    for r in scale:
+        size = synth.label(r["size"])
+        if "skipped" in r or "error" in r:
+            lines.append(f"| {size} | {r['engine']} | " + " | ".join(["–"] * (2 + len(names))) + " |")
+            notes.append(f"{size}, {r['engine']}: {r.get('skipped') or r.get('error')}")
+            continue
+        ready = f"{r['ready_s']:.2f}"
+        if "parse_s" in r:
+            ready += f" (parse {r['parse_s']:.2f})"
+        if "load_s" in r:
+            ready += f" (load {r['load_s']:.2f})"
+        qs = r.get("queries", {})
+        cells = [_ms(qs[n]["ms"]) if n in qs else "–" for n in names]
+        extra = f" ({r['disk_mb']:.0f} MB on disk)" if "disk_mb" in r else ""
+        lines.append(f"| {size} | {r['engine']}{extra} | {ready} | {r['peak_rss_mb']:.0f} | " + " | ".join(cells) + " |")
+    # The goals at the largest size measured.
+    goals = []
+    largest = max((r["size"] for r in scale), default=None)
+    at = {r["engine"]: r for r in scale if r["size"] == largest and "ready_s" in r}
+    if largest and at:
+        label = synth.label(largest)
+        mem = at.get("pyoxigraph (memory)")
+        isg = at.get("issgraph load()")
+        reopen = at.get("pyoxigraph disk reopen")
+        aggregates = [n for n, (kind, _) in QUERY_SET.items() if kind == "aggregate"]
+
+        def agg_ratio(r):
+            if not (r and mem):
+                return None
+            return geomean([r["queries"][n]["ms"] / mem["queries"][n]["ms"] for n in aggregates
+                            if n in r.get("queries", {}) and n in mem.get("queries", {})])
+
+        if mem:
+            goals.append(f"- pyoxigraph in memory, ready from Turtle: {mem['ready_s']:.2f} s (goal < 10 s), "
+                         f"peak {mem['peak_rss_mb']:.0f} MB (goal < 1024 MB).")
+        if isg:
+            goals.append(f"- issgraph's own load path (`issgraph.dataset.load` + its store; no SHACL validation): "
+                         f"{isg['ready_s']:.2f} s (goal < 10 s), peak {isg['peak_rss_mb']:.0f} MB (goal < 1024 MB); "
+                         f"aggregate queries {_x(agg_ratio(isg))} of pyoxigraph in memory (goal ≤ 1.2x).")
+        if reopen:
+            goals.append(f"- on-disk store reopened with `Store.read_only`: first answer after "
+                         f"{reopen['ready_s'] * 1000:.0f} ms (goal < 1 s), peak {reopen['peak_rss_mb']:.0f} MB; "
+                         f"aggregate queries {_x(agg_ratio(reopen))} of pyoxigraph in memory (goal ≤ 1.2x).")
+        if goals:
+            goals.insert(0, f"At {label} triples:")
+    out = lines + [""] + goals
+    if notes:
+        out += [""] + [f"- {n}" for n in notes]
+    return out
+
+
+def write_results(results: dict, path: Path) -> None:
+    v, m = results["versions"], results["machine"]
+    s = results["settings"]
+    L = ["# Benchmark results", "",
+         f"Written by `make bench` (`bench/run.py`) on {m['date']}. How to run it and what each workload is: "
+         "[bench/README.md](README.md).", "",
+         "## Machine and versions", "",
+         f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory']}; Linux {m['kernel']}",
+         f"- load average before / after the HTTP runs: {results.get('load_before', '?')} / "
+         f"{results.get('load_after', '?')} (the machine is shared: other processes may run beside the benchmark)",
+         "- " + ", ".join(f"{k} {val}" for k, val in v.items()), "",
+         "## Settings", "",
+         f"- issgraph: `issgraph serve` (gunicorn, workers: {s['workers_label']}; it answered with "
+         f"`Connection: {results.get('issgraph_connection_header') or '?'}`; source fingerprint "
+         f"{results.get('issgraph_source', '?')}, a hash of src/issgraph/); Oxigraph: "
+         "`oxigraph serve-read-only` on a store loaded with `oxigraph load` (default graph = data ∪ ontology, "
+         "plus the three named graphs), both on 127.0.0.1, separate processes, nothing pinned.",
+         f"- load generator: wrk, {s['rounds']} interleaved rounds per row (issgraph, Oxigraph, issgraph, …), "
+         f"{s['duration']} s per round per server for each request, {s['mix_duration']} s for the mixes; "
+         f"wrk threads = min(2, connections); c = connections.",
+         "- each row: requests/s, p50 and p99 are the medians over the rounds; ratio = issgraph req/s ÷ "
+         "Oxigraph req/s (> 1: issgraph is faster); p99 ratio = issgraph p99 ÷ Oxigraph p99 (< 1: issgraph is "
+         "faster); CPU µs/req = CPU time (user + system) the server's processes used during the run, divided by "
+         "the requests answered (wrk's own CPU not included); KB/resp = bytes received per response, headers "
+         "included.",
+         "- before the timed runs, each example query (and 3 variants of every distinct shape) was answered by "
+         "both servers and the answers compared as multisets of rows (blank-node labels aside): they agree.",
+         ""]
+    if results.get("server_memory"):
+        L += ["- memory of each server after the runs (all its processes; PSS splits the pages that forked "
+              "processes share): " + ", ".join(f"{k} {m['pss']:.0f} MB PSS ({m['rss']:.0f} MB RSS summed over "
+                                                f"{m['processes']} processes)"
+                                                for k, m in results["server_memory"].items()), ""]
+    L += ["## Headline", ""] + headline_text(results) + [""]
+    for workload in ("repeated", "distinct"):
+        w = results.get("workloads", {}).get(workload)
+        if not w:
+            continue
+        L += [f"## {workload.capitalize()} workload", "", w["description"], ""]
+        L += ["### Per request", ""] + _table(w["per_query"]) + [""]
+        if w.get("mix"):
+            L += ["### Mix of all its requests, by concurrency", "",
+                  "wrk cycles through every request of the table above (each connection in turn).", ""]
+            L += _table(w["mix"]) + [""]
+    if results.get("floor"):
+        L += ["## Overhead floor", "",
+              "The cheapest possible query, `ASK {}` with a unique LIMIT (so never cached): what one uncached "
+              "request costs each server beyond evaluating anything.", ""]
+        L += _table(results["floor"], with_bytes=False) + [""]
+    if results.get("notes"):
+        L += ["## Notes on the answers", ""] + [f"- {n}" for n in results["notes"]] + [""]
+    if results.get("scale"):
+        L += ["## Scale", "",
+              "Synthetic graphs of the same shape as data/iss.ttl (`bench/synth.py`: copy 0 is the real data, "
+              "copies 1…k are other stations with their own resources and labels), plus ontology/iss.ttl. Each "
+              "row is a fresh process; ready = from nothing to able to answer (for the reopened store: "
+              "`Store.read_only` plus a first `ASK`); peak RSS = the process's high-water mark (the Python "
+              "interpreter and its imports included). Query times: median of up to 5 runs, the answer written as "
+              "SPARQL JSON. count = `COUNT(*)` of all triples; q03/q05/q15 = the example aggregates (grouping over "
+              "every copy); q14/timeline = the example lookups (copy 0).", ""]
+        L += _scale_section(results["scale"]) + [""]
+    if results.get("findings"):
+        L += ["## Where issgraph loses time", ""] + results["findings"] + [""]
+    path.write_text("\n".join(L), encoding="utf-8")
+
+
+def update_readme_headline(results: dict) -> None:
+    """Rewrite the block between the headline markers in bench/README.md and, when the project's
+    README.md carries the same markers, there too."""
+    for readme in (BENCH / "README.md", BENCH.parent / "README.md"):
+        _update(results, readme)
+
+
+def _update(results: dict, readme: Path) -> None:
+    if not readme.exists():
+        return
+    text = readme.read_text(encoding="utf-8")
+    if HEADLINE_START not in text or HEADLINE_END not in text:
+        return
+    link = "RESULTS.md" if readme.parent == BENCH else "bench/RESULTS.md"
+    block = "\n".join([HEADLINE_START, f"Last run ({results['machine']['date']}, {results['machine']['cpu']}, "
+                       f"{results['machine']['cores']} cores; details in [{link}]({link})):", ""]
+                      + headline_text(results) + [HEADLINE_END])
+    text = re.sub(re.escape(HEADLINE_START) + ".*?" + re.escape(HEADLINE_END), lambda _: block, text, flags=re.S)
+    readme.write_text(text, encoding="utf-8")

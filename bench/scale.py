@@ -1,0 +1,195 @@
+"""The scale table: load time, peak memory and query latency at 10k, 100k and 1M triples.
+
+Each (engine, size) runs in a fresh Python process (so peak memory is its own), on a synthetic
+graph from bench/synth.py plus ontology/iss.ttl (the default graph issgraph serves is data ∪ ontology):
+
+  pyoxigraph (memory)   Store() + bulk_load of the Turtle files
+  pyoxigraph disk build Store(path) + bulk_load + optimize (done once)
+  pyoxigraph disk reopen Store.read_only(path) in a new process: time to the first answer
+  rdflib (memory)       Graph().parse of the Turtle files (only up to --rdflib-max triples)
+  issgraph load()       what `issgraph serve` does before validating: issgraph.dataset.load()
+                        and the in-memory store it builds (named graphs + default graph);
+                        its queries go through issgraph's OxigraphEngine (JSON written by issgraph)
+
+Every query's answer is written as SPARQL JSON (or consumed fully), and timed as the median
+of up to 5 runs within a few seconds (the first run included in the count).
+
+    python bench/scale.py --sizes 10k,100k --rdflib-max 100k
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ONTOLOGY, OUT, QUERIES, log  # noqa: E402
+
+QUERY_SET = {
+    "count": ("aggregate", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+    "q03": ("aggregate", (QUERIES / "q03-modules-by-builder.rq").read_text(encoding="utf-8")),
+    "q05": ("aggregate", (QUERIES / "q05-module-shares.rq").read_text(encoding="utf-8")),
+    "q15": ("aggregate", (QUERIES / "q15-disagreements.rq").read_text(encoding="utf-8")),
+    "q14": ("lookup", (QUERIES / "q14-atv-persian-name.rq").read_text(encoding="utf-8")),
+    "timeline": ("lookup", (QUERIES / "timeline.rq").read_text(encoding="utf-8")),
+}
+ENGINES = ("pyoxigraph (memory)", "pyoxigraph disk build", "pyoxigraph disk reopen", "issgraph load()",
+           "rdflib (memory)")
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _time_query(run, budget_s: float = 3.0, max_runs: int = 5) -> dict:
+    times, size = [], 0
+    start = time.perf_counter()
+    while len(times) < max_runs and (not times or time.perf_counter() - start < budget_s):
+        t0 = time.perf_counter()
+        size = run()
+        times.append(time.perf_counter() - t0)
+    return {"ms": statistics.median(times) * 1000, "first_ms": times[0] * 1000, "runs": len(times), "bytes": size}
+
+
+def _worker(engine: str, data: Path, store_dir: Path | None) -> dict:
+    import pyoxigraph as ox
+
+    ttl = ox.RdfFormat.TURTLE
+    out: dict = {"engine": engine}
+    t0 = time.perf_counter()
+    if engine == "pyoxigraph (memory)" or engine == "pyoxigraph disk build":
+        store = ox.Store(str(store_dir)) if engine.endswith("build") else ox.Store()
+        for path in (data, ONTOLOGY):
+            store.bulk_load(path=str(path), format=ttl)
+        if engine.endswith("build"):
+            out["load_s"] = time.perf_counter() - t0
+            store.optimize()            # what `oxigraph load` recommends before a read-heavy workload
+            store.flush()
+        out["ready_s"] = time.perf_counter() - t0
+        out["triples"] = len(store)
+        if engine.endswith("build"):
+            del store
+            out["disk_mb"] = sum(f.stat().st_size for f in store_dir.rglob("*") if f.is_file()) / (1 << 20)
+            out["peak_rss_mb"] = peak_rss_mb()
+            return out
+    elif engine == "pyoxigraph disk reopen":
+        store = ox.Store.read_only(str(store_dir))
+        bool(store.query("ASK { ?s ?p ?o }"))
+        out["ready_s"] = time.perf_counter() - t0
+        out["triples"] = None          # len() would scan the whole store
+    elif engine == "rdflib (memory)":
+        from rdflib import Graph
+
+        graph = Graph()
+        for path in (data, ONTOLOGY):
+            graph.parse(str(path), format="turtle")
+        out["ready_s"] = time.perf_counter() - t0
+        out["triples"] = len(graph)
+        queries = {name: (lambda q=q: len(graph.query(q).serialize(format="json")))
+                   for name, (_, q) in QUERY_SET.items()}
+    elif engine == "issgraph load()":
+        from issgraph.config import Config
+        from issgraph.dataset import load
+        from issgraph.engine import QueryJob, make_engine
+        from issgraph.formats import BY_NAME
+        from issgraph.namespaces import prefixes_for
+
+        config = Config(data_path=data, validate_on_start=False)
+        dataset = load(config)
+        t_parsed = time.perf_counter() - t0
+        engine_ = make_engine(dataset, config, prefixes_for(config.base_iri))   # builds dataset.store
+        out["ready_s"] = time.perf_counter() - t0
+        out["parse_s"] = t_parsed
+        out["triples"] = len(dataset.data) + len(dataset.ontology)
+        out["store_quads"] = len(dataset.store)
+        fmt = BY_NAME["json"]
+        queries = {name: (lambda q=q: len(engine_.run(QueryJob(q, "SELECT"), fmt).body))
+                   for name, (_, q) in QUERY_SET.items()}
+    else:
+        raise SystemExit(f"unknown engine {engine!r}")
+    if engine.startswith("pyoxigraph"):
+        json_fmt = ox.QueryResultsFormat.JSON
+        queries = {name: (lambda q=q: len(store.query(q).serialize(format=json_fmt)))
+                   for name, (_, q) in QUERY_SET.items()}
+    out["queries"] = {name: _time_query(run) for name, run in queries.items()}
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def _spawn(engine: str, data: Path, store_dir: Path | None, timeout: float) -> dict:
+    argv = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, "--data", str(data)]
+    if store_dir is not None:
+        argv += ["--store", str(store_dir)]
+    t0 = time.perf_counter()
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"engine": engine, "error": f"did not finish within {timeout:.0f} s"}
+    if done.returncode != 0:
+        return {"engine": engine, "error": f"exit {done.returncode}: {done.stderr.strip()[-300:]}"}
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall_s"] = time.perf_counter() - t0
+    return result
+
+
+def run_scale(sizes: list[int], rdflib_max: int, timeout: float = 600.0) -> list[dict]:
+    import synth
+
+    rows: list[dict] = []
+    for size in sizes:
+        t0 = time.perf_counter()
+        data = synth.cached(size)
+        log(f"scale {synth.label(size)}: synthetic graph {data.name} ready in {time.perf_counter() - t0:.1f} s")
+        store_root = Path(tempfile.mkdtemp(prefix="issgraph-bench-store-"))
+        try:
+            store_dir = store_root / "store"
+            for engine in ENGINES:
+                if engine == "rdflib (memory)" and size > rdflib_max:
+                    rows.append({"engine": engine, "size": size,
+                                 "skipped": f"rdflib not measured above {synth.label(rdflib_max)} triples "
+                                            f"(--rdflib-max)"})
+                    continue
+                needs_store = engine.startswith("pyoxigraph disk")
+                result = _spawn(engine, data, store_dir if needs_store else None, timeout)
+                result["size"] = size
+                rows.append(result)
+                summary = result.get("error") or (f"ready {result['ready_s']:.2f} s, "
+                                                  f"peak {result['peak_rss_mb']:.0f} MB")
+                log(f"scale {synth.label(size)}: {engine}: {summary}")
+        finally:
+            shutil.rmtree(store_root, ignore_errors=True)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="10k,100k,1M")
+    parser.add_argument("--rdflib-max", default="100k")
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(_worker(args.worker, args.data, args.store)))
+        return 0
+    import synth
+
+    rows = run_scale([synth.parse_size(s) for s in args.sizes.split(",")], synth.parse_size(args.rdflib_max))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "scale.json").write_text(json.dumps(rows, indent=2))
+    print(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
