@@ -11,6 +11,7 @@ import logging
 import os
 import pickle
 import resource
+import select
 import signal
 import socket
 import threading
@@ -93,13 +94,15 @@ class _Evaluator:
                 os._exit(0)
         child.close()
         self.pid, self.conn, self.owner = pid, Connection(parent.detach()), os.getpid()
+        self._poller = select.poll()      # one poller per pipe: Connection.poll builds a selector each call
+        self._poller.register(self.conn.fileno(), select.POLLIN)
         log.debug("evaluator %d started", pid)
 
     def ask(self, job: QueryJob, fmt: Format, timeout: float):
         """Send one job and wait at most `timeout` seconds for (kind, value)."""
         fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri)
         self.conn.send_bytes(pickle.dumps((fields, fmt.name), protocol=pickle.HIGHEST_PROTOCOL))
-        if not self.conn.poll(timeout):
+        if not self._poller.poll(timeout * 1000):
             raise QueryTimeout(timeout)
         return pickle.loads(self.conn.recv_bytes())
 
