@@ -234,3 +234,19 @@ def test_chunked_post_is_read_and_answered(server):
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and body == b'{"head":{},"boolean":true}'
     assert b"Cacheable" not in head
+
+
+@pytest.mark.parametrize("fixture, code, words", [
+    ("missing_persian_label.ttl", 1, "does not conform"),
+    ("malformed.ttl", 2, "malformed.ttl:25:5"),
+])
+def test_serve_refuses_a_graph_that_does_not_validate(fixture, code, words):
+    import subprocess
+    import sys
+
+    from .conftest import FIXTURES, ROOT, free_port
+
+    run = subprocess.run([sys.executable, "-m", "issgraph.cli", "serve", "--port", str(free_port()),
+                          "--data", str(FIXTURES / fixture)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "ISSGRAPH_CACHE_DIR": "/nonexistent-cache"})
+    assert run.returncode == code and words in run.stderr and "Traceback" not in run.stderr
