@@ -32,7 +32,7 @@ class Services:
         self.prefixes = prefixes_for(config)
         self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
                                  size=config.evaluators)
-        self.queries = QueryService(config, self.executor, dataset.version)
+        self.queries = QueryService(config, self.executor)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes)
 

@@ -85,7 +85,9 @@ class Entrance:
             if answer is not None:
                 code, headers, data = answer
                 if code < 500 and method != "HEAD" and not conditional:
-                    self.cache.put(key, (_status_line(code), headers, data), len(data) + 512)
+                    # Tuples of strings only: the collector stops tracking them, so a full cache
+                    # does not slow down every garbage collection.
+                    self.cache.put(key, (_status_line(code), tuple(headers), data), len(data) + 512)
                 return self._send(start_response, environ, code, headers, data, head=method == "HEAD")
         return self._flask(environ, start_response, key, method, conditional)
 
@@ -117,8 +119,8 @@ class Entrance:
             if hasattr(chunks, "close"):
                 chunks.close()
         if method != "HEAD" and not conditional and any(k == CACHEABLE for k, _ in captured.get("headers", ())):
-            headers = [(k, v) for k, v in captured["headers"]
-                       if k not in (CACHEABLE, "X-Request-Id", "Date", "Content-Length", *(h for h, _ in COMMON_HEADERS))]
+            headers = tuple((k, v) for k, v in captured["headers"]
+                            if k not in (CACHEABLE, "X-Request-Id", "Date", "Content-Length", *(h for h, _ in COMMON_HEADERS)))
             self.cache.put(key, (captured["status"], headers, data), len(data) + 512)
         return [data]
 

@@ -60,6 +60,7 @@ def _worker_ready(app) -> None:
     from .netguard import isolate_process
 
     app.extensions["issgraph"].executor.prestart()
+    gc.freeze()   # what the worker built at start stays out of every later collection
     log.info("worker %d isolated from the network (%s)", os.getpid(), isolate_process())
 
 

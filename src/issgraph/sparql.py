@@ -1,4 +1,4 @@
-"""Answer a SPARQL protocol request: guard, negotiate, execute, serialise, cache.
+"""Answer a SPARQL protocol request: guard, negotiate, execute, serialise.
 
 `QueryService.answer` is the single path from a client's query to an engine: the web
 endpoint and the query page call it, so every limit and refusal applies everywhere.
@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass, field
 
 from . import guard
-from .cache import ByteLRU
 from .config import Config
 from .engine import QueryError, QueryJob, answer_kind
 from .executor import EvaluatorFailed, Executor, QueryTimeout
@@ -53,13 +52,11 @@ def requested_format(pq: ProtocolQuery) -> str | None:
 class QueryService:
     """Everything between a parsed protocol request and the bytes of its answer."""
 
-    def __init__(self, config: Config, executor: Executor, version: str, cache_bytes: int = 64 << 20):
+    def __init__(self, config: Config, executor: Executor):
         self.config = config
         self.executor = executor
-        self.version = version
         self.served_graphs = frozenset(config.graph_iris)
         self.limits = guard.Limits(max_bytes=config.max_query_bytes, max_depth=config.max_nesting)
-        self.cache = ByteLRU(cache_bytes)
 
     def _dataset(self, pq: ProtocolQuery) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
         foreign = [g for g in (*pq.default_graph_uris, *pq.named_graph_uris) if g not in self.served_graphs]
@@ -88,10 +85,6 @@ class QueryService:
         return self.run(job, fmt)
 
     def run(self, job: QueryJob, fmt: Format) -> Reply:
-        key = (job.text, job.default_graphs, job.named_graphs, fmt.name)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
         try:
             answer = self.executor.run(job, fmt)
         except QueryError as err:
@@ -107,6 +100,4 @@ class QueryService:
         if answer.truncated:
             headers["X-Result-Truncated"] = f"true; limit={self.config.max_rows}"
             headers["Warning"] = f'199 - "results truncated to the first {self.config.max_rows}"'
-        reply = Reply(200, answer.body, fmt.content_type, headers)
-        self.cache.put(key, reply, len(answer.body) + len(job.text))
-        return reply
+        return Reply(200, answer.body, fmt.content_type, headers)
