@@ -349,3 +349,8 @@ def test_cors_headers_and_preflight(client):
     assert pre.status_code == 204 and "POST" in pre.headers["Access-Control-Allow-Methods"]
     assert "Content-Type" in pre.headers["Access-Control-Allow-Headers"]
     assert pre.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_empty_dataset_fields_are_ignored(client, dataset):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert count(client, q, **{"default-graph-uri": "", "named-graph-uri": ""}) == dataset.default_triple_count

@@ -98,7 +98,8 @@ def parse_request(method: str, content_type: str | None, query_string: bytes, bo
                                  f"or as an {QUERY_TYPE} body")
     return ProtocolQuery(
         query=queries[0] if queries else None,
-        default_graph_uris=tuple(v for k, v in pairs if k == "default-graph-uri"),
-        named_graph_uris=tuple(v for k, v in pairs if k == "named-graph-uri"),
+        # Some forms send the dataset fields empty: an empty value names no graph.
+        default_graph_uris=tuple(v for k, v in pairs if k == "default-graph-uri" and v.strip()),
+        named_graph_uris=tuple(v for k, v in pairs if k == "named-graph-uri" and v.strip()),
         params=tuple(pairs),
     )
