@@ -101,20 +101,15 @@ class Dataset:
         return {c.data_graph: self.data, c.ontology_graph: self.ontology, c.shapes_graph: self.shapes}
 
     def quads(self):
-        """Every quad: the named graphs, then the default graph (data ∪ ontology)."""
+        """Every quad of the three named graphs (the default graph, their union, is given per query)."""
         for graph, triples in self.graphs.items():
             g = ox.NamedNode(graph)
             for t in triples:
                 yield ox.Quad(t.subject, t.predicate, t.object, g)
-        seen: set = set()
-        for t in (*self.data, *self.ontology):
-            if t not in seen:
-                seen.add(t)
-                yield ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
 
     @property
     def store(self) -> ox.Store:
-        """An in-memory Oxigraph store holding every quad (built once)."""
+        """An in-memory Oxigraph store holding the named graphs, each once (built once)."""
         if self._store is None:
             store = ox.Store()
             store.bulk_extend(self.quads())

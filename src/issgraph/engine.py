@@ -26,13 +26,18 @@ class QueryError(Exception):
 
 @dataclass(frozen=True)
 class QueryJob:
-    """What to run: the query text and, from the protocol, an explicit dataset (or None)."""
+    """What to run: the query text and, from the protocol, an explicit dataset (or None).
+
+    With no explicit dataset, the default graph is the served one (data ∪ ontology) unless the
+    query has its own FROM / FROM NAMED (`from_clause`, which the guard reports).
+    """
 
     text: str
     form: str                                   # SELECT, ASK, CONSTRUCT, DESCRIBE (from the guard)
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     base_iri: str | None = None
+    from_clause: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,9 @@ class OxigraphEngine:
         self.store = dataset.store
         self.max_rows = max_rows
         self.prefixes = prefixes
+        # The store keeps each graph once; the served default graph is their union, given per query.
+        config = dataset.config
+        self.served_default = [ox.NamedNode(config.data_graph), ox.NamedNode(config.ontology_graph)]
 
     def _options(self, job: QueryJob) -> dict:
         options: dict = {}
@@ -121,6 +129,8 @@ class OxigraphEngine:
             options["base_iri"] = job.base_iri
         if job.default_graphs is not None:
             options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        elif not job.from_clause:
+            options["default_graph"] = self.served_default
         if job.named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
         return options

@@ -100,7 +100,7 @@ class _Evaluator:
 
     def ask(self, job: QueryJob, fmt: Format, timeout: float):
         """Send one job and wait at most `timeout` seconds for (kind, value)."""
-        fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri)
+        fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri, job.from_clause)
         self.conn.send_bytes(pickle.dumps((fields, fmt.name), protocol=pickle.HIGHEST_PROTOCOL))
         if not self._poller.poll(timeout * 1000):
             raise QueryTimeout(timeout)

@@ -81,7 +81,8 @@ class QueryService:
             return Reply.fail(406, str(err))
         except UnknownFormat as err:
             return Reply.fail(400, str(err))
-        job = QueryJob(checked.text, checked.form, default_graphs, named_graphs)
+        job = QueryJob(checked.text, checked.form, default_graphs, named_graphs,
+                       from_clause=bool(checked.from_graphs or checked.from_named_graphs))
         return self.run(job, fmt)
 
     def run(self, job: QueryJob, fmt: Format) -> Reply:
