@@ -354,3 +354,12 @@ def test_cors_headers_and_preflight(client):
 def test_empty_dataset_fields_are_ignored(client, dataset):
     q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert count(client, q, **{"default-graph-uri": "", "named-graph-uri": ""}) == dataset.default_triple_count
+
+
+def test_answers_carry_validators_and_revalidate(client):
+    first = client.get("/sparql", query_string={"query": SELECT})
+    assert first.headers["Cache-Control"].startswith("public") and first.headers["ETag"].startswith('"')
+    again = client.get("/sparql", query_string={"query": SELECT}, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get("/sparql", query_string={"query": SELECT}, headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and labels(other) == ["Japan", "ژاپن"]

@@ -5,6 +5,7 @@ endpoint and the query page call it, so every limit and refusal applies everywhe
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -95,7 +96,9 @@ class QueryService:
         except EvaluatorFailed as err:
             log.error("evaluator failed: %s", err)
             return Reply.fail(400, "the query could not be evaluated: the evaluator stopped while running it")
-        headers = {"X-SPARQL-Engine": self.config.engine}
+        # The data never changes while served: caches in front may keep answers, and revalidate by ETag.
+        headers = {"X-SPARQL-Engine": self.config.engine, "Cache-Control": "public, max-age=600",
+                   "ETag": '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'}
         if answer.count is not None:
             headers["X-Result-Count"] = str(answer.count)
         if answer.truncated:
