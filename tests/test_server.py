@@ -250,3 +250,18 @@ def test_serve_refuses_a_graph_that_does_not_validate(fixture, code, words):
                           "--data", str(FIXTURES / fixture)], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env={**__import__("os").environ, "ISSGRAPH_CACHE_DIR": "/nonexistent-cache"})
     assert run.returncode == code and words in run.stderr and "Traceback" not in run.stderr
+
+
+def test_an_engine_crash_is_a_400_logged_with_the_request_id(server):
+    """Oxigraph aborts on some flat operator chains; the evaluator dies, the client gets 400, the
+    server log names the request's id, and the next query is answered."""
+    query = "SELECT (" + "!" * 9500 + "true AS ?x) WHERE {}"
+    r = requests.post(server.url + "/sparql", data=query.encode(), timeout=30,
+                      headers={"Content-Type": "application/sparql-query", "X-Request-Id": "crash-probe-42"})
+    assert r.status_code == 400 and "evaluator stopped" in r.text
+    assert r.headers["X-Request-Id"] == "crash-probe-42"
+    deadline = time.monotonic() + 10
+    while "request crash-probe-42: evaluator failed" not in server.log_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "request crash-probe-42: evaluator failed" in server.log_text()
+    assert requests.get(server.url + "/sparql", params={"query": LABELS}, timeout=10).status_code == 200

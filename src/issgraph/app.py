@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -11,7 +10,7 @@ from .config import Config, from_env
 from .dataset import Dataset, load
 from .engine import make_engine
 from .executor import Executor
-from .fastpath import COMMON_HEADERS, Entrance
+from .fastpath import COMMON_HEADERS, Entrance, request_id
 from .namespaces import prefixes_for as _prefixes_for
 from .sparql import QueryService
 from .documents import Documents
@@ -57,7 +56,7 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
 
     @app.before_request
     def _request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+        g.request_id = request_id(request.environ)
 
     @app.after_request
     def _common_headers(response: Response) -> Response:

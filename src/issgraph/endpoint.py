@@ -1,7 +1,7 @@
 """The /sparql route: read the request, call the query service, send its bytes."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, current_app, g, redirect, request
 
 from . import formats
 from .engine import write_graph
@@ -62,4 +62,4 @@ def sparql() -> Response:
     accept = request.headers.get("Accept")
     if pq.query is None:
         return _service_description(accept, pq.param("format"))
-    return _send(services(current_app).queries.answer(pq, accept))
+    return _send(services(current_app).queries.answer(pq, accept, g.request_id))

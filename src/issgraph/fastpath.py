@@ -16,6 +16,7 @@ from .cache import ByteLRU
 from .protocol import ProtocolError, parse_request
 
 CACHEABLE = "X-Issgraph-Cacheable"
+REQUEST_ID = "issgraph.request_id"     # the environ key the id is kept under, for Flask and the logs
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE", "HTTP_HOST")
 MAX_KEYED_BODY = 64 << 10
 COMMON_HEADERS = [
@@ -43,9 +44,13 @@ def _status_line(code: int) -> str:
     return f"{code} {HTTPStatus(code).phrase}"
 
 
-def _request_id(environ) -> str:
-    given = environ.get("HTTP_X_REQUEST_ID", "")[:64]
-    return given if given.isprintable() and given else os.urandom(8).hex()
+def request_id(environ) -> str:
+    """The request's id: the client's X-Request-Id if printable, else a new one; set once per request."""
+    rid = environ.get(REQUEST_ID)
+    if rid is None:
+        given = environ.get("HTTP_X_REQUEST_ID", "")[:64]
+        rid = environ[REQUEST_ID] = given if given.isprintable() and given else os.urandom(8).hex()
+    return rid
 
 
 class Entrance:
@@ -101,7 +106,7 @@ class Entrance:
                 (str(err) + "\n").encode("utf-8")
         if pq.query is None:
             return None
-        reply = self.queries.answer(pq, environ.get("HTTP_ACCEPT"))
+        reply = self.queries.answer(pq, environ.get("HTTP_ACCEPT"), request_id(environ))
         return reply.status, [("Content-Type", reply.content_type), ("Vary", "Accept"), *reply.headers.items()], reply.body
 
     def _flask(self, environ, start_response, key, method: str, conditional: bool):
@@ -128,7 +133,7 @@ class Entrance:
     def _send(start_response, environ, code, headers, data: bytes, head: bool = False):
         start_response(_status_line(code) if isinstance(code, int) else code,
                        [*headers, *COMMON_HEADERS, ("Content-Length", str(len(data))),
-                        ("X-Request-Id", _request_id(environ))])
+                        ("X-Request-Id", request_id(environ))])
         return [b""] if head else [data]
 
     def _replay(self, hit, environ, start_response, head: bool):
@@ -139,7 +144,7 @@ class Entrance:
         if (etag is not None and inm is not None and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")])) \
                 or (inm is None and modified is not None and ims == modified):
             start_response("304 Not Modified", [(k, v) for k, v in headers if k in REPLAYED_304]
-                           + [("X-Request-Id", _request_id(environ)), ("Date", formatdate(usegmt=True))])
+                           + [("X-Request-Id", request_id(environ)), ("Date", formatdate(usegmt=True))])
             return [b""]
         return self._send(start_response, environ, status, headers, data, head)
 

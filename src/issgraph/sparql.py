@@ -68,7 +68,7 @@ class QueryService:
             return None, None
         return tuple(pq.default_graph_uris), tuple(pq.named_graph_uris)
 
-    def answer(self, pq: ProtocolQuery, accept: str | None) -> Reply:
+    def answer(self, pq: ProtocolQuery, accept: str | None, request_id: str = "-") -> Reply:
         assert pq.query is not None
         try:
             checked = guard.check_query(pq.query, self.limits, self.served_graphs)
@@ -84,17 +84,18 @@ class QueryService:
             return Reply.fail(400, str(err))
         job = QueryJob(checked.text, checked.form, default_graphs, named_graphs,
                        from_clause=bool(checked.from_graphs or checked.from_named_graphs))
-        return self.run(job, fmt)
+        return self.run(job, fmt, request_id)
 
-    def run(self, job: QueryJob, fmt: Format) -> Reply:
+    def run(self, job: QueryJob, fmt: Format, request_id: str = "-") -> Reply:
         try:
             answer = self.executor.run(job, fmt)
         except QueryError as err:
             return Reply.fail(400, str(err), err.line, err.column)
         except QueryTimeout as err:
+            log.warning("request %s: %s", request_id, err)
             return Reply.fail(503, str(err), headers={"Retry-After": "60"})
         except EvaluatorFailed as err:
-            log.error("evaluator failed: %s", err)
+            log.error("request %s: evaluator failed: %s", request_id, err)
             return Reply.fail(400, "the query could not be evaluated: the evaluator stopped while running it")
         # The data never changes while served: caches in front may keep answers, and revalidate by ETag.
         headers = {"X-SPARQL-Engine": self.config.engine, "Cache-Control": "public, max-age=600",
