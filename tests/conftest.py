@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -92,3 +93,41 @@ def server():
     srv = Server("--workers", "2", "--timeout", "3", "--engine", os.environ.get("ISSGRAPH_TEST_ENGINE", "oxigraph"))
     yield srv
     srv.stop()
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that accepts and at once closes connections, counting them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> int:
+        """Stop serving; return all connections made, including any still in the backlog."""
+        if self._stop.is_set():
+            return self.accepted
+        self._stop.set()
+        self._thread.join()
+        self.sock.setblocking(False)
+        while True:
+            try:
+                self.sock.accept()[0].close()
+            except BlockingIOError:
+                break
+            self.accepted += 1
+        self.sock.close()
+        return self.accepted

@@ -338,7 +338,7 @@ def test_search_matches_alternative_and_preferred_labels(client):
     assert usa[0]["label"] == "United States"
     atv = search_json(client, "ATV")["results"][0]
     assert atv["iri"] == RES + "Automated_Transfer_Vehicle" and atv["rank"] == "exact"
-    assert search_json(client, "آمریکا", "fa")["results"][0]["label"] == f"ایالات متحدهٔ آمریکا"
+    assert search_json(client, "آمریکا", "fa")["results"][0]["label"] == "ایالات متحدهٔ آمریکا"
 
 
 @pytest.mark.parametrize("q", [

@@ -2,7 +2,6 @@
 plain HTTP; and the promises that need a process: no outgoing requests, a real time limit."""
 from __future__ import annotations
 
-import json
 import re
 import socket
 import threading
@@ -13,6 +12,8 @@ import requests
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+from .conftest import Listener
 
 JAPAN = "https://w3id.org/issgraph/resource/Japan"
 LABELS = f"SELECT ?l WHERE {{ <{JAPAN}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} ORDER BY ?l"
@@ -87,35 +88,6 @@ def test_errors_from_the_real_server_are_short_and_traceless(server):
     assert r.headers["X-Request-Id"]
 
 
-class Listener:
-    """A TCP listener on loopback that records every connection made to it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self._stop = True
-        self.thread.join()
-        self.sock.close()
-
-
 def test_service_and_from_never_contact_anything(server):
     listener = Listener()
     try:
@@ -127,7 +99,7 @@ def test_service_and_from_never_contact_anything(server):
             f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
             f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
             f"DESCRIBE <{url}>",
-            f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT 1",
+            "SELECT * WHERE { ?s ?p ?o } LIMIT 1",
         ]
         for q in attempts:
             requests.get(server.url + "/sparql", params={"query": q}, timeout=10)
@@ -135,7 +107,7 @@ def test_service_and_from_never_contact_anything(server):
             requests.get(server.url + "/sparql", params={"query": "ASK {}", **extra}, timeout=10)
         requests.post(server.url + "/sparql", data={"update": f"LOAD <{url}>"}, timeout=10)
         time.sleep(0.5)
-        assert listener.connections == 0
+        assert listener.close() == 0
     finally:
         listener.close()
 
@@ -165,7 +137,7 @@ def test_evaluator_processes_are_cut_off_from_the_network(app):
         with pytest.raises(Exception):
             executor.run(job, BY_NAME["json"])
         time.sleep(0.3)
-        assert listener.connections == 0
+        assert listener.close() == 0
     finally:
         listener.close()
 

@@ -48,10 +48,6 @@ class Config:
 
     # Derived IRIs: every IRI of the dataset's own structure comes from the base.
     @property
-    def ontology_iri(self) -> str:
-        return self.base_iri + "ontology"
-
-    @property
     def dataset_iri(self) -> str:
         return self.base_iri + "dataset"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 _HEADER = re.compile(r"^#\s*(title|title@fa|question)\s*:\s*(.*?)\s*$")
@@ -42,11 +43,17 @@ def parse(slug: str, text: str) -> Example:
     return Example(slug, text, title_en, found.get("title@fa", ""), found.get("question"))
 
 
-def load(path: Path) -> list[Example]:
+def load(path: Path) -> tuple[Example, ...]:
     """Every queries/*.rq: the competency questions first (by file name), then the others."""
-    files = sorted(Path(path).glob("*.rq"))
+    return _load(Path(path).resolve())
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path) -> tuple[Example, ...]:
+    """Read once per folder: like the data, the example files do not change while serving."""
+    files = sorted(path.glob("*.rq"))
     examples = [parse(f.stem, f.read_text(encoding="utf-8")) for f in files]
-    return sorted(examples, key=lambda e: (not e.is_question, e.slug))
+    return tuple(sorted(examples, key=lambda e: (not e.is_question, e.slug)))
 
 
 def find(path: Path, slug: str) -> Example | None:

@@ -280,11 +280,6 @@ def solar_hijri(value: str, lang: str) -> str:
     return digits(f"{d} {months[m - 1]} {y}", lang)
 
 
-def solar_hijri_of(gregorian_iso: str) -> str:
-    """The Solar Hijri date (YYYY-MM-DD) of a Gregorian ISO date."""
-    return jdatetime.date.fromgregorian(date=dt.date.fromisoformat(gregorian_iso)).strftime("%Y-%m-%d")
-
-
 PERSIAN_ALPHABET = "آاأإبپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیئ"
 _RANK = {ch: 0x10000 + i for i, ch in enumerate(PERSIAN_ALPHABET)}
 _RANK.update({"ي": _RANK["ی"], "ك": _RANK["ک"], "ى": _RANK["ی"], "ة": _RANK["ه"]})

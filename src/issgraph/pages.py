@@ -58,7 +58,7 @@ def _picture(name: str, lang: str) -> Document:
     return svc.documents.get(("picture", name, lang), build)
 
 
-def _examples() -> list[examples.Example]:
+def _examples() -> tuple[examples.Example, ...]:
     return examples.load(_svc().config.queries_path)
 
 

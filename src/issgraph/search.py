@@ -106,9 +106,9 @@ class Search:
                 return t, label
             if t in GENERIC_TYPES:
                 return t, i18n.word(GENERIC_TYPES[t], lang)
-            reused = getattr(i18n, "TERM_LABELS", {}).get(t)   # labels for other vocabularies' terms
+            reused = i18n.term_label(t, lang)   # labels for other vocabularies' terms
             if reused:
-                return t, reused[1] if lang == "fa" else reused[0]
+                return t, reused
         return (types[0], self.site.short(types[0])) if types else (None, None)
 
     def search(self, q: str, lang: str, limit: int = 30) -> list[Result]:

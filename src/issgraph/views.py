@@ -1,7 +1,7 @@
 """Turn descriptions into what an HTML page shows: labels in the page's language, links, dates."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import quote, unquote, urlsplit
 
@@ -125,7 +125,6 @@ class Value:
     link: dict | None = None
     alt_calendar: str | None = None
     machine: str | None = None   # the ISO value of a date, for <time datetime>
-    children: list = field(default_factory=list)
 
     @property
     def dir(self) -> str:
