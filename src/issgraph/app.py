@@ -12,6 +12,7 @@ from .engine import make_engine
 from .executor import Executor
 from .fastpath import COMMON_HEADERS, Entrance, request_id
 from .namespaces import prefixes_for as _prefixes_for
+from .netguard import isolation
 from .sparql import QueryService
 from .documents import Documents
 from .views import Site
@@ -29,8 +30,9 @@ class Services:
         self.config = config
         self.dataset = dataset
         self.prefixes = prefixes_for(config)
+        self.isolate = isolation(config.store_endpoint if config.store_kind == "remote" else None)
         self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
-                                 size=config.evaluators)
+                                 size=config.evaluators, isolate=self.isolate)
         self.queries = QueryService(config, self.executor)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes)

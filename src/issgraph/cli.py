@@ -1,4 +1,4 @@
-"""The command line: issgraph validate | query | dump | serve."""
+"""The command line: issgraph validate | query | dump | load | serve."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +16,7 @@ EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
 def _config(args, **extra) -> Config:
     return from_env(data_path=getattr(args, "data", None), shapes_path=getattr(args, "shapes", None),
-                    ontology_path=getattr(args, "ontology", None), **extra)
+                    ontology_path=getattr(args, "ontology", None), store=getattr(args, "store", None), **extra)
 
 
 def _load(config: Config):
@@ -116,6 +116,25 @@ def cmd_dump(args) -> int:
     return EXIT_OK
 
 
+def cmd_load(args) -> int:
+    from .stores import StoreError, write_into
+    from .validation import validate
+
+    config = _config(args, base_iri=args.base_iri)
+    dataset = _load(config)
+    report = validate(dataset)
+    if not report.conforms:
+        print(report.to_text(), file=sys.stderr)
+        print("error: the graph does not conform to its shapes; not loading it.", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        print(write_into(dataset, args.into))
+    except (StoreError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from .server import serve
 
@@ -129,10 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"issgraph {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def files(p):
+    def files(p, store=True):
         p.add_argument("--data", type=Path, help="instance data (Turtle); default data/iss.ttl")
         p.add_argument("--shapes", type=Path, help="SHACL shapes (Turtle); default shapes/iss.ttl")
         p.add_argument("--ontology", type=Path, help="ontology (Turtle); default ontology/iss.ttl")
+        if store:
+            p.add_argument("--store", default=None, metavar="DIR|sparql+http(s)://HOST/PATH",
+                           help="read the graphs from a store written by 'issgraph load --into' instead of "
+                                "the files: a directory (on-disk Oxigraph store) or a SPARQL 1.1 query "
+                                "endpoint, which then answers every query")
 
     p = sub.add_parser("validate", help="check the graph against its SHACL shapes (exit 0 conforms, 1 not, 2 unreadable)")
     files(p)
@@ -154,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gzip", action="store_true")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_dump)
+
+    p = sub.add_parser("load", help="validate the files, then put the graphs into a store: a directory "
+                                    "(on-disk Oxigraph store) or a Graph Store Protocol URL")
+    files(p, store=False)
+    p.add_argument("--into", required=True, metavar="DIR|URL",
+                   help="a directory, or a Graph Store Protocol endpoint such as http://127.0.0.1:7878/store "
+                        "(each graph is replaced with PUT ?graph=IRI)")
+    p.add_argument("--base-iri", default=None, help="the IRI base of the resources (default: the canonical one)")
+    p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("serve", help="validate, then serve the graph over HTTP with gunicorn")
     files(p)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 CANONICAL_BASE = "https://w3id.org/issgraph/"
 ENV_PREFIX = "ISSGRAPH_"
+REMOTE_SCHEMES = ("sparql+http", "sparql+https")
 
 # The project root when run from a checkout (src layout): ontology/, data/, shapes/ sit there.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -39,12 +40,33 @@ class Config:
     evaluators: int = 1                # evaluator processes per web worker (one per request thread)
     validate_on_start: bool = True
     cache_dir: Path | None = None      # where validation results are cached; None: no cache
+    store: str | None = None           # None: the files, in memory; a directory: an on-disk store
+                                       # written by `issgraph load --into DIR`; sparql+http(s)://...:
+                                       # a SPARQL 1.1 query endpoint holding the graphs (front end)
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base IRI must end with '/': {self.base_iri!r}")
         if self.engine not in ("oxigraph", "rdflib"):
             raise ValueError(f"unknown engine {self.engine!r}: choose oxigraph or rdflib")
+        if self.store is not None and self.store_kind == "remote":
+            scheme, _, rest = self.store.partition("://")
+            if scheme not in REMOTE_SCHEMES or not rest.split("/", 1)[0]:
+                raise ValueError(f"a remote store is sparql+http://host[:port]/path or sparql+https://...; "
+                                 f"got {self.store!r}")
+
+    @property
+    def store_kind(self) -> str:
+        """'memory' (the files), 'directory' (an on-disk Oxigraph store) or 'remote' (a SPARQL server)."""
+        if self.store is None:
+            return "memory"
+        return "remote" if self.store.startswith("sparql+") else "directory"
+
+    @property
+    def store_endpoint(self) -> str:
+        """The remote store's SPARQL query endpoint (the store location without 'sparql+')."""
+        assert self.store_kind == "remote"
+        return self.store[len("sparql+"):]
 
     # Derived IRIs: every IRI of the dataset's own structure comes from the base.
     @property

@@ -24,7 +24,7 @@ class LoadError(Exception):
     def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None):
         self.path, self.line, self.column = Path(path), line, column
         where = f"{path}:{line}:{column}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+        super().__init__(message if where == "." else f"{where}: {message}")
 
 
 def parse_turtle(path: Path, base_iri: str = CANONICAL_BASE, bnode_prefix: str = "b") -> list[ox.Triple]:
@@ -167,7 +167,14 @@ class TripleIndex:
 
 
 def load(config: Config) -> Dataset:
-    """Read and parse the three source files named by the config."""
+    """Read and parse the three source files named by the config, or read them from its store."""
+    if config.store is not None:
+        from .stores import StoreError, open_dataset
+
+        try:
+            return open_dataset(config)
+        except StoreError as err:
+            raise LoadError(Path("."), str(err)) from None
     paths = (config.data_path, config.ontology_path, config.shapes_path)
     digest = hashlib.sha256()
     mtimes = []

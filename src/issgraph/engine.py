@@ -6,8 +6,10 @@ Nothing here knows HTTP, and nothing here guards: callers pass queries `guard` a
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from itertools import islice
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -116,12 +118,23 @@ class OxigraphEngine:
     name = "oxigraph"
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
-        self.store = dataset.store
+        config = dataset.config
+        # In memory: built once here and shared with the forked evaluators. On disk: each process
+        # opens its own handle on first use (a database handle does not survive fork).
+        self._directory = config.store if config.store_kind == "directory" else None
+        self._store, self._pid = (None, None) if self._directory else (dataset.store, None)
         self.max_rows = max_rows
         self.prefixes = prefixes
         # The store keeps each graph once; the served default graph is their union, given per query.
-        config = dataset.config
         self.served_default = [ox.NamedNode(config.data_graph), ox.NamedNode(config.ontology_graph)]
+
+    @property
+    def store(self) -> ox.Store:
+        if self._directory and self._pid != os.getpid():
+            from .stores import open_directory
+
+            self._store, self._pid = open_directory(self._directory), os.getpid()
+        return self._store
 
     def _options(self, job: QueryJob) -> dict:
         options: dict = {}
@@ -155,19 +168,23 @@ class OxigraphEngine:
         raise QueryError(f"the query calls more than {MAX_UNKNOWN_FUNCTIONS} unknown functions")
 
     def _write(self, outcome, fmt: Format) -> Answer:
-        cap = self.max_rows
-        if isinstance(outcome, ox.QueryBoolean):
-            return Answer(results.write_boolean(bool(outcome), fmt.name), fmt.name, None, False)
-        if isinstance(outcome, ox.QuerySolutions):
-            names = [v.value for v in outcome.variables]
-            rows = [tuple(s) for s in islice(outcome, cap + 1)]
-            truncated = len(rows) > cap
-            rows = rows[:cap]
-            return Answer(results.write_bindings(names, rows, fmt.name), fmt.name, len(rows), truncated)
-        triples = list(islice(outcome, cap + 1))
-        truncated = len(triples) > cap
-        triples = triples[:cap]
-        return Answer(write_graph(triples, fmt, self.prefixes), fmt.name, len(triples), truncated)
+        return write_outcome(outcome, fmt, self.max_rows, self.prefixes)
+
+
+def write_outcome(outcome, fmt: Format, cap: int, prefixes: dict[str, str] | None) -> Answer:
+    """Write Oxigraph's answer (boolean, solutions or triples), keeping at most `cap` rows or triples."""
+    if isinstance(outcome, ox.QueryBoolean):
+        return Answer(results.write_boolean(bool(outcome), fmt.name), fmt.name, None, False)
+    if isinstance(outcome, ox.QuerySolutions):
+        names = [v.value for v in outcome.variables]
+        rows = [tuple(s) for s in islice(outcome, cap + 1)]
+        truncated = len(rows) > cap
+        rows = rows[:cap]
+        return Answer(results.write_bindings(names, rows, fmt.name), fmt.name, len(rows), truncated)
+    triples = list(islice(outcome, cap + 1))
+    truncated = len(triples) > cap
+    triples = triples[:cap]
+    return Answer(write_graph(triples, fmt, prefixes), fmt.name, len(triples), truncated)
 
 
 class RdflibEngine:
@@ -241,6 +258,63 @@ class RdflibEngine:
         return Answer(write_graph(triples, fmt, self.prefixes), fmt.name, len(triples), truncated)
 
 
+class RemoteEngine:
+    """Forwards each query to a SPARQL 1.1 server holding the graphs (`--store sparql+http://...`).
+
+    The query is checked here first (the guard ran before; syntax is checked by Oxigraph, so
+    errors read as they do locally), sent with the served dataset spelled out as protocol
+    parameters, and the answer is read back and written by the same writers as the local
+    engines, so a client cannot tell the store's own formatting or extensions.
+    """
+
+    name = "remote"
+
+    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
+        config = dataset.config
+        self.endpoint = config.store_endpoint
+        self.timeout = config.query_timeout
+        self.max_rows = max_rows
+        self.prefixes = prefixes
+        self.served_default = (config.data_graph, config.ontology_graph)
+        self.served_named = config.graph_iris
+
+    def _params(self, job: QueryJob) -> list[tuple[str, str]]:
+        text = job.text if not job.base_iri else f"BASE <{job.base_iri}>\n{job.text}"
+        params = [("query", text)]
+        if job.from_clause and job.default_graphs is None and job.named_graphs is None:
+            return params          # the query's own FROM / FROM NAMED decide (the guard allowed only served graphs)
+        default = self.served_default if job.default_graphs is None else job.default_graphs
+        named = self.served_named if job.named_graphs is None else job.named_graphs
+        params += [("default-graph-uri", g) for g in default]
+        params += [("named-graph-uri", g) for g in named]
+        return params
+
+    def run(self, job: QueryJob, fmt: Format) -> Answer:
+        from .stores import StoreError, request
+
+        _check_syntax(job.text)
+        accept = "application/sparql-results+json" if answer_kind(job.form) == "results" else "application/n-triples"
+        try:
+            with request("POST", self.endpoint, urlencode(self._params(job)).encode("utf-8"),
+                         {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+                         timeout=self.timeout) as resp:
+                if accept.endswith("json"):
+                    outcome = ox.parse_query_results(resp, format=ox.QueryResultsFormat.JSON)
+                else:
+                    outcome = (q.triple for q in ox.parse(resp, format=ox.RdfFormat.N_TRIPLES))
+                return write_outcome(outcome, fmt, self.max_rows, self.prefixes)
+        except StoreError as err:
+            if err.status is not None and 400 <= err.status < 500 and err.status not in (401, 403, 404, 407):
+                raise QueryError(f"the store refused the query: {err.detail or err.status}") from None
+            raise StoreUnavailable(str(err)) from None
+        except (SyntaxError, ValueError) as err:
+            raise StoreUnavailable(f"the store at {self.endpoint} sent an answer that cannot be read: {err}") from None
+
+
+class StoreUnavailable(QueryError):
+    """The remote store did not answer, or answered with something unreadable (HTTP 502)."""
+
+
 ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}
 
 
@@ -262,5 +336,6 @@ def _check_syntax(text: str) -> None:
 
 
 def make_engine(dataset: Dataset, config, prefixes: dict[str, str] | None = None):
-    """The engine the config names, ready to run jobs."""
-    return ENGINES[config.engine](dataset, config.max_rows, prefixes)
+    """The engine the config names, ready to run jobs (a remote store answers queries itself)."""
+    kind = RemoteEngine if config.store_kind == "remote" else ENGINES[config.engine]
+    return kind(dataset, config.max_rows, prefixes)

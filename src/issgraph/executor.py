@@ -18,7 +18,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Callable
 
-from .engine import Answer, QueryError, QueryJob
+from .engine import Answer, QueryError, QueryJob, StoreUnavailable
 from .formats import BY_NAME, Format
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
+def _child_main(conn: Connection, engine, memory_limit: int | None, isolate: Callable[[], str]) -> None:
     """The evaluator loop: read (job, format) pairs, answer each, exit on EOF."""
     from . import netguard
 
@@ -51,7 +51,7 @@ def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    netguard.isolate_process()
+    isolate()
     netguard.forbid_file_urls()
     while True:
         try:
@@ -62,6 +62,8 @@ def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
         try:
             a = engine.run(job, BY_NAME[fmt_name])
             reply = ("ok", (a.body, a.format, a.count, a.truncated))
+        except StoreUnavailable as err:
+            reply = ("unavailable", str(err))
         except QueryError as err:
             reply = ("error", (str(err), err.line, err.column))
         except MemoryError:
@@ -83,13 +85,13 @@ def _child_main(conn: Connection, engine, memory_limit: int | None) -> None:
 class _Evaluator:
     """One forked evaluator process and the pipe to it."""
 
-    def __init__(self, engine, memory_limit: int | None):
+    def __init__(self, engine, memory_limit: int | None, isolate: Callable[[], str]):
         parent, child = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # the evaluator
             try:
                 parent.close()
-                _child_main(Connection(child.detach()), engine, memory_limit)
+                _child_main(Connection(child.detach()), engine, memory_limit, isolate)
             finally:
                 os._exit(0)
         child.close()
@@ -124,8 +126,11 @@ class Executor:
     """
 
     def __init__(self, engine_factory: Callable[[], object], timeout: float, size: int = 1,
-                 memory_limit: int | None = 4 << 30):
+                 memory_limit: int | None = 4 << 30, isolate: Callable[[], str] | None = None):
+        from . import netguard
+
         self._factory = engine_factory
+        self._isolate = isolate or netguard.isolate_process
         self.timeout = timeout
         self.size = size
         self.memory_limit = memory_limit
@@ -143,7 +148,7 @@ class Executor:
                 return self._idle.pop()
             if self._engine is None:
                 self._engine = self._factory()
-        return _Evaluator(self._engine, self.memory_limit)
+        return _Evaluator(self._engine, self.memory_limit, self._isolate)
 
     def prestart(self) -> None:
         """Fork every evaluator now, while this process has a single thread (safe to fork)."""
@@ -169,6 +174,8 @@ class Executor:
         if kind == "error":
             message, line, column = value
             raise QueryError(message, line, column)
+        if kind == "unavailable":
+            raise StoreUnavailable(value)
         raise EvaluatorFailed(value)
 
     def close(self) -> None:

@@ -124,6 +124,52 @@ def isolate_process() -> str:
     return "+".join(layers)
 
 
+def isolation(store_url: str | None) -> Callable[[], str]:
+    """How a process that serves clients is cut off: from everything, or from all but a remote store."""
+    return isolate_process if store_url is None else (lambda: allow_only(store_url))
+
+
+def allow_only(url: str) -> str:
+    """Let this process reach one HTTP(S) origin (a remote store) and nothing else; return "audit".
+
+    For a front end over a remote SPARQL store, which must connect to it: the kernel layers of
+    ``isolate_process`` cannot tell one address from another, so this installs the Python audit
+    hook only, allowing name resolution of the store's host, connections to the addresses it
+    resolves to (now, and as resolved again later) on its port, and URL requests to that origin.
+    No native code in such a process evaluates queries (the store does), so every path a
+    client's input can take passes through the hook.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    origin = f"{parts.scheme}://{parts.netloc}/"
+    addresses = {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "socket.getaddrinfo":
+            if args[0] == host and args[1] in (port, str(port)):
+                return
+        elif event == "socket.connect":
+            address = args[1]
+            if isinstance(address, tuple) and address[0] in addresses and address[1] == port:
+                return
+        elif event == "http.client.connect":
+            if args[1] == host and args[2] == port:
+                return
+        elif event == "urllib.Request":
+            if str(args[0]).startswith(origin):
+                return
+        elif event in _SEND_EVENTS:
+            if args[0].family == socket.AF_UNIX:
+                return
+        if event in _BLOCKED_EVENTS or event in _SEND_EVENTS:
+            raise PermissionError(f"network access is limited to {origin} in this process ({event})")
+
+    sys.addaudithook(hook)
+    return "audit(" + origin + ")"
+
+
 def forbid_file_urls() -> None:
     """Make rdflib refuse to load any graph by IRI during SPARQL evaluation (no HTTP, no file://).
 

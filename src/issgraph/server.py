@@ -57,11 +57,10 @@ def _worker_ready(app) -> None:
     The listening socket stays usable (it was opened before); nothing a client sends can make
     this process open a connection, whatever code path it takes.
     """
-    from .netguard import isolate_process
-
-    app.extensions["issgraph"].executor.prestart()
+    services = app.extensions["issgraph"]
+    services.executor.prestart()
     gc.freeze()   # what the worker built at start stays out of every later collection
-    log.info("worker %d isolated from the network (%s)", os.getpid(), isolate_process())
+    log.info("worker %d isolated from the network (%s)", os.getpid(), services.isolate())
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
@@ -74,9 +73,11 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
     gc.collect()
     gc.freeze()
     workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
-    log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, engine %s) "
+    answered_by = f"engine {config.engine}" if config.store_kind != "remote" else f"queries answered by {config.store}"
+    source = f"; read from the store in {config.store}" if config.store_kind == "directory" else ""
+    log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, %s%s) "
              "on http://%s:%d with %d workers", len(dataset.data) + len(dataset.ontology) + len(dataset.shapes),
-             len(dataset.data), len(dataset.ontology), len(dataset.shapes), dataset.version, config.engine,
+             len(dataset.data), len(dataset.ontology), len(dataset.shapes), dataset.version, answered_by, source,
              host, port, workers)
     _Gunicorn(app, {
         "bind": f"{host}:{port}",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from . import guard
 from .config import Config
-from .engine import QueryError, QueryJob, answer_kind
+from .engine import QueryError, QueryJob, StoreUnavailable, answer_kind
 from .executor import EvaluatorFailed, Executor, QueryTimeout
 from .formats import GRAPH, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolQuery
@@ -89,6 +89,10 @@ class QueryService:
     def run(self, job: QueryJob, fmt: Format, request_id: str = "-") -> Reply:
         try:
             answer = self.executor.run(job, fmt)
+        except StoreUnavailable as err:
+            log.error("request %s: %s", request_id, err)
+            return Reply.fail(502, "the store behind this endpoint did not answer properly; try again later "
+                                   f"(request id {request_id})", headers={"Retry-After": "30"})
         except QueryError as err:
             return Reply.fail(400, str(err), err.line, err.column)
         except QueryTimeout as err:
@@ -98,7 +102,8 @@ class QueryService:
             log.error("request %s: evaluator failed: %s", request_id, err)
             return Reply.fail(400, "the query could not be evaluated: the evaluator stopped while running it")
         # The data never changes while served: caches in front may keep answers, and revalidate by ETag.
-        headers = {"X-SPARQL-Engine": self.config.engine, "Cache-Control": "public, max-age=600",
+        engine = "remote" if self.config.store_kind == "remote" else self.config.engine
+        headers = {"X-SPARQL-Engine": engine, "Cache-Control": "public, max-age=600",
                    "ETag": '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'}
         if answer.count is not None:
             headers["X-Result-Count"] = str(answer.count)

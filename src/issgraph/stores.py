@@ -1,0 +1,184 @@
+"""Where the graphs can live besides the source files: an on-disk Oxigraph store, or any SPARQL 1.1 server.
+
+`issgraph load --into` writes the validated graphs there (a directory, or a Graph Store
+Protocol endpoint); `--store` reads them back into a `Dataset` for pages, dumps and VoID,
+while SPARQL queries go to the store itself. Nothing here knows the web app.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+
+from .config import Config
+from .dataset import Dataset, ntriples
+
+META_FILE = "issgraph-store.json"
+NTRIPLES = "application/n-triples"
+DCT_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
+
+
+class StoreError(Exception):
+    """The store cannot be reached, refused a request, or does not hold the served graphs."""
+
+    def __init__(self, message: str, status: int | None = None, detail: str = ""):
+        self.status, self.detail = status, detail     # the store's HTTP status and words, if it answered
+        super().__init__(message)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A store that redirects elsewhere is an error, not somewhere to follow."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise StoreError(f"the store at {req.full_url} redirected ({code}) to {newurl}; give its final URL")
+
+
+# No proxies from the environment and no redirects: requests go to the store's own address only.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+
+
+def request(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+            timeout: float = 30.0):
+    """Send one HTTP request to the store; a refusal or an unreachable store is a StoreError."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        return _OPENER.open(req, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        detail = err.read(300).decode("utf-8", "replace").strip()
+        err.close()
+        raise StoreError(f"the store answered {method} {url} with {err.code} {err.reason}"
+                         + (f": {detail}" if detail else ""), err.code, detail) from None
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise StoreError(f"cannot reach the store at {url}: {reason}") from None
+
+
+def is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+# --- writing: issgraph load --into -------------------------------------------------------------
+
+def write_into(dataset: Dataset, target: str, timeout: float = 300.0) -> str:
+    """Put the three graphs into a Graph Store Protocol endpoint (URL) or an on-disk store (directory)."""
+    if is_url(target):
+        for iri, triples in dataset.graphs.items():
+            sep = "&" if "?" in target else "?"
+            url = f"{target}{sep}graph={quote(iri, safe='')}"
+            request("PUT", url, ntriples(triples).encode("utf-8"), {"Content-Type": NTRIPLES}, timeout).close()
+        return f"{_count(dataset)} triples in {len(dataset.graphs)} graphs put into {target} (Graph Store Protocol)"
+    path = Path(target)
+    path.mkdir(parents=True, exist_ok=True)
+    store = ox.Store(str(path))
+    store.clear()                      # the directory holds this dataset only: replace it whole
+    store.bulk_extend(dataset.quads())
+    store.flush()
+    store.optimize()
+    del store
+    meta = {"source_hash": dataset.source_hash, "modified": dataset.modified.isoformat(),
+            "base_iri": dataset.config.base_iri,
+            "triples": {iri: len(ts) for iri, ts in dataset.graphs.items()}}
+    (path / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return f"{_count(dataset)} triples in {len(dataset.graphs)} graphs written to the store in {path}"
+
+
+def _count(dataset: Dataset) -> int:
+    return sum(len(ts) for ts in dataset.graphs.values())
+
+
+# --- reading: --store --------------------------------------------------------------------------
+
+def open_dataset(config: Config) -> Dataset:
+    """The served graphs as read from the configured store."""
+    if config.store_kind == "remote":
+        return _from_remote(config)
+    return _from_directory(config)
+
+
+def open_directory(path: str | Path) -> ox.Store:
+    """Open an on-disk store read-only; each process opens its own (a store handle does not survive fork)."""
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as err:
+        raise StoreError(f"cannot open the store in {path}: {err}") from None
+
+
+def _from_directory(config: Config) -> Dataset:
+    path = Path(config.store)
+    try:
+        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise StoreError(f"{path} holds no store written by 'issgraph load --into {path}'") from None
+    if meta.get("base_iri") != config.base_iri:
+        raise StoreError(f"the store in {path} was written for the base IRI {meta.get('base_iri')!r}, "
+                         f"not {config.base_iri!r}")
+    store = open_directory(path)
+    graphs = [sorted((q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(iri))), key=str)
+              for iri in config.graph_iris]
+    del store
+    for iri, triples in zip(config.graph_iris, graphs):
+        if len(triples) != meta["triples"].get(iri):
+            raise StoreError(f"the store in {path} holds {len(triples)} triples in <{iri}>, "
+                             f"its {META_FILE} says {meta['triples'].get(iri)}: write it again")
+    return Dataset(config, *graphs, meta["source_hash"], datetime.fromisoformat(meta["modified"]))
+
+
+def _from_remote(config: Config) -> Dataset:
+    endpoint = config.store_endpoint
+    graphs = []
+    for iri, prefix in zip(config.graph_iris, ("d", "o", "s")):
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
+        with request("POST", endpoint, urlencode({"query": query}).encode(),
+                     {"Content-Type": "application/x-www-form-urlencoded", "Accept": NTRIPLES},
+                     timeout=max(config.query_timeout, 60.0)) as resp:
+            try:
+                triples = [q.triple for q in ox.parse(resp, format=ox.RdfFormat.N_TRIPLES)]
+            except (SyntaxError, ValueError) as err:
+                raise StoreError(f"the store at {endpoint} answered with unreadable N-Triples: {err}") from None
+        if not triples:
+            raise StoreError(f"the store at {endpoint} holds no triples in <{iri}>; "
+                             f"put the graphs there first with 'issgraph load --into <its Graph Store URL>'")
+        graphs.append(_canonical(triples, prefix))
+    digest = hashlib.sha256()
+    for triples in graphs:
+        digest.update(ntriples(triples).encode("utf-8"))
+    digest.update(config.base_iri.encode())
+    return Dataset(config, *graphs, digest.hexdigest(), _modified(config, graphs[0]))
+
+
+def _canonical(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
+    """Sort the triples and name blank nodes in that order, so replicas agree on labels and hashes.
+
+    A store renames blank nodes as it pleases; sorting with them masked first makes the
+    result independent of its labels and of the order it returns triples in.
+    """
+    def masked(term) -> str:
+        return "_" if isinstance(term, ox.BlankNode) else str(term)
+
+    ordered = sorted(triples, key=lambda t: (masked(t.subject), str(t.predicate), masked(t.object)))
+    names: dict = {}
+
+    def stable(term):
+        if isinstance(term, ox.BlankNode):
+            return names.setdefault(term, ox.BlankNode(f"{prefix}{len(names) + 1}"))
+        return term
+
+    return [ox.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in ordered]
+
+
+def _modified(config: Config, data: list[ox.Triple]) -> datetime:
+    """When the data says it was last changed (dcterms:modified of the dataset), else now."""
+    dataset = ox.NamedNode(config.dataset_iri)
+    for t in data:
+        if t.subject == dataset and t.predicate == DCT_MODIFIED and isinstance(t.object, ox.Literal):
+            try:
+                return datetime.fromisoformat(t.object.value[:10]).replace(tzinfo=timezone.utc)
+            except ValueError:
+                break
+    return datetime.now(timezone.utc).replace(microsecond=0)

@@ -1,0 +1,334 @@
+"""The graphs kept in a store: `issgraph load --into` a real Oxigraph server (Graph Store Protocol)
+or a directory, and `issgraph serve --store` as a front end over it, with every promise of the
+local server kept: same answers, the guard, the time limit, no outgoing requests but to the store."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from rdflib import Graph
+from rdflib.compare import isomorphic
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from issgraph.config import Config
+
+from .conftest import ROOT, Listener, Server, free_port
+
+QUERIES = sorted((ROOT / "queries").glob("*.rq"))
+DATA_GRAPH = "https://w3id.org/issgraph/graph/data"
+SHAPES_GRAPH = "https://w3id.org/issgraph/graph/shapes"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+class OxigraphServer:
+    """Oxigraph's own server (PyPI `oxigraph`) on a free loopback port, over a fresh directory."""
+
+    def __init__(self, location: Path):
+        binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.url + "/query", params={"query": "ASK {}"}, timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("oxigraph serve did not start within 30 s")
+
+    @property
+    def store_option(self) -> str:
+        return "sparql+" + self.url + "/query"
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def issgraph(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "issgraph.cli", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def loaded_oxigraph(tmp_path_factory, name: str) -> OxigraphServer:
+    oxi = OxigraphServer(tmp_path_factory.mktemp(name))
+    done = issgraph("load", "--into", oxi.url + "/store")
+    assert done.returncode == 0, done.stderr
+    return oxi
+
+
+@pytest.fixture(scope="module")
+def oxigraph(tmp_path_factory):
+    oxi = loaded_oxigraph(tmp_path_factory, "oxigraph")
+    yield oxi
+    oxi.stop()
+
+
+@pytest.fixture(scope="module")
+def front(oxigraph):
+    srv = Server("--store", oxigraph.store_option, "--workers", "1", "--timeout", "3")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ondisk") / "store"
+    done = issgraph("load", "--into", str(path))
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def rows(body: bytes, concat: bool = False) -> list:
+    """A SPARQL JSON answer as a sorted list of rows (a multiset), or the boolean of an ASK.
+
+    GROUP_CONCAT joins values in whatever order a store keeps them (SPARQL 1.1 leaves it open),
+    so with `concat` literals compare as the multiset of their words.
+    """
+    doc = json.loads(body)
+    if "boolean" in doc:
+        return doc["boolean"]
+    bindings = doc["results"]["bindings"]
+    if concat:
+        for b in bindings:
+            for term in b.values():
+                if term["type"] == "literal":
+                    term["value"] = sorted(term["value"].split())
+    return sorted(json.dumps(b, sort_keys=True) for b in bindings)
+
+
+def ask(url: str, query: str, **params) -> requests.Response:
+    return requests.post(url + "/sparql", data={"query": query, **params},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+
+
+# --- issgraph load --into ----------------------------------------------------------------------
+
+def test_load_puts_each_graph_whole_and_again_replaces_it(oxigraph, dataset):
+    for _ in range(2):   # a second load replaces the graphs (PUT), it does not add to them
+        for iri, triples in dataset.graphs.items():
+            r = requests.get(oxigraph.url + "/store", params={"graph": iri}, headers={"Accept": "application/n-triples"})
+            assert r.status_code == 200
+            assert len(Graph().parse(data=r.text, format="nt")) == len(triples), iri
+        assert issgraph("load", "--into", oxigraph.url + "/store").returncode == 0
+
+
+def test_load_refuses_a_graph_that_does_not_conform(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text((ROOT / "data/iss.ttl").read_text(encoding="utf-8")
+                   + "\n<https://w3id.org/issgraph/resource/Bad> a <https://w3id.org/issgraph/ontology#Country> .\n",
+                   encoding="utf-8")
+    done = issgraph("load", "--data", str(bad), "--into", str(tmp_path / "store"))
+    assert done.returncode == 1
+    assert "not loading it" in done.stderr
+    assert not (tmp_path / "store").exists()
+
+
+def test_load_into_an_unreachable_store_says_so(tmp_path):
+    done = issgraph("load", "--into", f"http://127.0.0.1:{free_port()}/store")
+    assert done.returncode == 2
+    assert "cannot reach the store" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- a front end over a remote SPARQL server ----------------------------------------------------
+
+@pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
+def test_front_end_answers_every_example_query_like_the_local_engine(front, client, path):
+    query = path.read_text(encoding="utf-8")
+    remote = ask(front.url, query)
+    local = client.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert remote.status_code == local.status_code == 200
+    assert remote.headers["X-SPARQL-Engine"] == "remote"
+    concat = "GROUP_CONCAT" in query
+    assert rows(remote.content, concat) == rows(local.data, concat)
+
+
+def test_front_end_serves_the_default_graph_and_the_protocol_dataset(front, dataset):
+    default = len(set(dataset.data) | set(dataset.ontology))
+    n = lambda r: int(json.loads(r.content)["results"]["bindings"][0]["n"]["value"])
+    assert n(ask(front.url, COUNT)) == default
+    assert n(ask(front.url, COUNT, **{"default-graph-uri": SHAPES_GRAPH})) == len(dataset.shapes)
+    assert n(ask(front.url, f"SELECT (COUNT(*) AS ?n) FROM <{SHAPES_GRAPH}> WHERE {{ ?s ?p ?o }}")) == len(dataset.shapes)
+    graphs = ask(front.url, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert {b["g"]["value"] for b in json.loads(graphs.content)["results"]["bindings"]} == set(dataset.graphs)
+
+
+def test_front_end_with_sparqlwrapper(front):
+    sw = SPARQLWrapper(front.url + "/sparql")
+    sw.setReturnFormat(JSON)
+    sw.setQuery("ASK { ?s a <https://w3id.org/issgraph/ontology#Country> }")
+    assert sw.queryAndConvert()["boolean"] is True
+
+
+def test_front_end_writes_graphs_in_the_negotiated_format(front, client):
+    query = ("CONSTRUCT { ?m ?p ?o } WHERE { ?m a <https://w3id.org/issgraph/ontology#Country> ; ?p ?o }")
+    remote = requests.post(front.url + "/sparql", data={"query": query}, headers={"Accept": "text/turtle"})
+    local = client.post("/sparql", data={"query": query}, headers={"Accept": "text/turtle"})
+    assert remote.status_code == 200 and remote.headers["Content-Type"].startswith("text/turtle")
+    assert isomorphic(Graph().parse(data=remote.text, format="turtle"),
+                      Graph().parse(data=local.data.decode(), format="turtle"))
+
+
+def test_front_end_serves_pages_and_dumps_of_the_same_graph(front, client):
+    page = requests.get(front.url + "/resource/International_Space_Station", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "ایستگاه فضایی بین‌المللی" in page.text
+    remote = requests.get(front.url + "/dumps/issgraph.nq")
+    local = client.get("/dumps/issgraph.nq")
+    assert remote.status_code == 200
+    from rdflib import Dataset as RDataset
+
+    a, b = RDataset(), RDataset()
+    a.parse(data=remote.text, format="nquads")
+    b.parse(data=local.data.decode(), format="nquads")
+    for iri in (DATA_GRAPH, SHAPES_GRAPH):
+        from rdflib import URIRef
+
+        assert isomorphic(a.graph(URIRef(iri)), b.graph(URIRef(iri))), iri
+
+
+def test_front_end_keeps_the_guard_and_makes_no_other_request(front):
+    listener = Listener()
+    target = f"http://127.0.0.1:{listener.port}/sparql"
+    try:
+        service = ask(front.url, f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}")
+        from_ = ask(front.url, f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}")
+        describe = requests.post(front.url + "/sparql", data={"query": f"DESCRIBE <{target}>"},
+                                 headers={"Accept": "text/turtle"})
+        update = requests.post(front.url + "/sparql", data={"update": "CLEAR ALL"})
+    finally:
+        accepted = listener.close()
+    assert service.status_code == 400 and "SERVICE" in service.text
+    assert from_.status_code in (400, 403)
+    assert describe.status_code == 200
+    assert update.status_code in (400, 403, 405)
+    assert accepted == 0
+    assert ask(front.url, "ASK { ?s ?p ?o }").json()["boolean"] is True    # the store still holds the graphs
+
+
+def test_front_end_reports_query_errors_with_their_position(front):
+    r = ask(front.url, "SELECT ?x WHERE {\n  ?x ?y \n}")
+    assert r.status_code == 400
+    assert r.headers["X-Error-Line"] == "3"
+
+
+def test_front_end_process_may_reach_only_the_store(oxigraph):
+    """allow_only: the store's origin answers, any other address is refused before connecting."""
+    listener = Listener()
+    script = f"""
+import urllib.request
+from issgraph.netguard import allow_only
+print(allow_only({oxigraph.url!r} + "/query"))
+urllib.request.urlopen({oxigraph.url!r} + "/query?query=ASK%7B%7D", timeout=5).read()
+for url in ("http://127.0.0.1:{listener.port}/", "http://localhost:{oxigraph.port}/query"):
+    try:
+        urllib.request.urlopen(url, timeout=5)
+    except PermissionError as err:
+        print("refused", url)
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {listener.port}), timeout=5)
+except PermissionError:
+    print("refused socket")
+"""
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    finally:
+        accepted = listener.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"audit({oxigraph.url}/)", f"refused http://127.0.0.1:{listener.port}/",
+                                        f"refused http://localhost:{oxigraph.port}/query", "refused socket"]
+    assert accepted == 0
+
+
+def test_runaway_query_on_the_store_gets_503_within_the_limit(tmp_path_factory):
+    oxi = loaded_oxigraph(tmp_path_factory, "runaway")
+    srv = Server("--store", oxi.store_option, "--workers", "1", "--timeout", "2")
+    try:
+        started = time.monotonic()
+        r = ask(srv.url, RUNAWAY)
+        elapsed = time.monotonic() - started
+        assert r.status_code == 503 and "exceeded 2 s" in r.text
+        assert elapsed < 10
+        assert ask(srv.url, "ASK { ?s ?p ?o }").status_code == 200
+    finally:
+        srv.stop()
+        oxi.stop()     # Oxigraph itself has no per-query limit here: stop it rather than let it run on
+
+
+def test_a_store_that_goes_away_gives_502_and_pages_still_answer(tmp_path_factory):
+    oxi = loaded_oxigraph(tmp_path_factory, "goes-away")
+    srv = Server("--store", oxi.store_option, "--workers", "1", "--timeout", "3")
+    try:
+        assert ask(srv.url, COUNT).status_code == 200
+        oxi.stop()
+        r = ask(srv.url, COUNT + " LIMIT 1")
+        assert r.status_code == 502
+        assert r.headers["Retry-After"] and "store" in r.text and "Traceback" not in r.text
+        assert "127.0.0.1" not in r.text            # the store's address stays in the log, not the answer
+        assert "did not answer" in srv.log_text() or "cannot reach the store" in srv.log_text()
+        assert requests.get(srv.url + "/resource/Dragon", headers={"Accept": "text/turtle"}).status_code == 200
+    finally:
+        srv.stop()
+
+
+def test_serve_refuses_a_store_it_cannot_reach_or_that_is_empty(tmp_path_factory):
+    done = issgraph("serve", "--store", f"sparql+http://127.0.0.1:{free_port()}/query", "--port", str(free_port()))
+    assert done.returncode == 2 and "cannot reach the store" in done.stderr
+    empty = OxigraphServer(tmp_path_factory.mktemp("empty"))
+    try:
+        done = issgraph("serve", "--store", empty.store_option, "--port", str(free_port()))
+    finally:
+        empty.stop()
+    assert done.returncode == 2 and "holds no triples" in done.stderr and "issgraph load --into" in done.stderr
+
+
+@pytest.mark.parametrize("store", ["sparql+ftp://host/q", "sparql+http://", "sparql+http:///path"])
+def test_a_malformed_store_location_is_refused(store):
+    with pytest.raises(ValueError, match="remote store"):
+        Config(store=store)
+
+
+# --- an on-disk store ---------------------------------------------------------------------------
+
+def test_directory_store_answers_like_the_files(directory, client):
+    srv = Server("--store", str(directory), "--workers", "1", "--timeout", "3")
+    try:
+        for path in QUERIES:
+            query = path.read_text(encoding="utf-8")
+            local = client.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+            concat = "GROUP_CONCAT" in query
+            assert rows(ask(srv.url, query).content, concat) == rows(local.data, concat), path.stem
+        # the same source hash: the same validation cache entry and the same ETags as the files
+        q = (ROOT / "queries").glob("q01*.rq").__next__().read_text(encoding="utf-8")
+        local = client.post("/sparql", data={"query": q}, headers={"Accept": "application/sparql-results+json"})
+        assert ask(srv.url, q).headers["ETag"] == local.headers["ETag"]
+        assert requests.get(srv.url + "/dumps/issgraph.ttl").content == client.get("/dumps/issgraph.ttl").data
+    finally:
+        srv.stop()
+
+
+def test_directory_store_from_the_command_line(directory, dataset):
+    done = issgraph("query", "--store", str(directory), "--format", "csv", COUNT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["n", str(len(set(dataset.data) | set(dataset.ontology)))]
+    assert issgraph("validate", "--store", str(directory), "--quiet").returncode == 0
+
+
+def test_directory_store_refuses_another_base_or_a_plain_directory(directory, tmp_path):
+    env_base = subprocess.run([sys.executable, "-m", "issgraph.cli", "query", "--store", str(directory), COUNT],
+                              cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "ISSGRAPH_BASE_IRI": "http://example.org/iss/"})
+    assert env_base.returncode == 2 and "base IRI" in env_base.stderr
+    done = issgraph("query", "--store", str(tmp_path), COUNT)
+    assert done.returncode == 2 and "issgraph load --into" in done.stderr
