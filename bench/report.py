@@ -247,9 +247,35 @@ def write_results(results: dict, path: Path) -> None:
               "SPARQL JSON. count = `COUNT(*)` of all triples; q03/q05/q15 = the example aggregates (grouping over "
               "every copy); q14/timeline = the example lookups (copy 0).", ""]
         L += _scale_section(results["scale"]) + [""]
+    if results.get("servers"):
+        L += _servers_section(results["servers"]) + [""]
     if results.get("findings"):
         L += ["## Where issgraph loses time", ""] + results["findings"] + [""]
     path.write_text("\n".join(L), encoding="utf-8")
+
+
+def _servers_section(rows: list[dict]) -> list[str]:
+    """The HTTP-server comparison (bench/http_servers.py): the same app under each setup, beside Oxigraph."""
+    timed = [r for r in rows if "workload" in r]
+    c = timed[0]["concurrency"] if timed else "?"
+    L = ["## HTTP servers compared", "",
+         f"The same app (`issgraph serve` with the options named) under each HTTP server setup, against the same "
+         f"Oxigraph server, at c = {c}: the mix of the repeated workload, the mix of the distinct workload, and "
+         "the `ASK {}` floor (unique each time); 3 interleaved rounds of 2 s, medians. Written by "
+         "`bench/http_servers.py`.", "",
+         "| setup | workload | issgraph req/s | p99 ms | CPU µs/req | Oxigraph req/s | p99 ms | ratio | p99 ratio |",
+         "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for r in timed:
+        i, o = r["issgraph"], r["oxigraph"]
+        L.append(f"| {r['setup']} | {r['workload']} | {_rps(i['rps'])} | {_ms(i['p99_ms'])} | {_us(i['cpu_us'])} | "
+                 f"{_rps(o['rps'])} | {_ms(o['p99_ms'])} | {_x(r['ratio'])} | {_x(r['p99_ratio'])} |")
+    memory = [r for r in rows if "memory" in r]
+    if memory:
+        L += ["", "Memory after the runs (PSS over all the server's processes): " + "; ".join(
+            f"{r['setup']}: {r['memory']['pss']:.0f} MB in {r['memory']['processes']} processes" for r in memory) + "."]
+    failed = [r for r in rows if "error" in r]
+    L += [f"- {r['setup']}: did not start: {r['error']}" for r in failed]
+    return L
 
 
 def update_readme_headline(results: dict) -> None:

@@ -42,6 +42,8 @@ def parse_args(argv=None):
     p.add_argument("--rdflib-max", default="1M", help="largest graph rdflib loads (default 1M)")
     p.add_argument("--no-scale", action="store_true", help="skip the scale table")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP comparison")
+    p.add_argument("--no-servers", dest="servers", action="store_false",
+                   help="skip the comparison of HTTP servers for issgraph (gunicorn setups, granian)")
     p.add_argument("--only", default="", help="comma-separated substrings: per-request rows to run (for debugging)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 1 round, c=4, mixes 2 s, scale 10k,100k (rough numbers)")
@@ -51,6 +53,7 @@ def parse_args(argv=None):
         args.rounds, args.duration, args.mix_duration = 1, 1, 2
         args.concurrency, args.per_request_concurrency = "1,16", "4"
         args.sizes, args.rdflib_max = "10k,100k", "100k"
+        args.servers = False
     return args
 
 
@@ -255,7 +258,7 @@ def main(argv=None) -> int:
     previous = OUT / f"{stem}.json"             # another --results file keeps its own JSON
     if args.no_http and previous.exists():      # keep the last HTTP numbers in RESULTS.md
         old = json.loads(previous.read_text())
-        for key in ("workloads", "floor", "notes", "issgraph_connection_header", "issgraph_source", "load_before", "load_after", "server_memory",
+        for key in ("workloads", "floor", "notes", "servers", "issgraph_connection_header", "issgraph_source", "load_before", "load_after", "server_memory",
                     "workers_seen", "settings"):
             if key in old:
                 results[key] = old[key]
@@ -269,6 +272,12 @@ def main(argv=None) -> int:
 
     if not args.no_http:
         http_part(args, results, save)
+    if args.servers:
+        from http_servers import compare
+
+        log("HTTP servers compared")
+        results["servers"] = compare()
+        save()
     if not args.no_scale:
         import synth
         from scale import run_scale

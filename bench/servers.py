@@ -146,8 +146,8 @@ class Server:
         self.cleanup.clear()
 
 
-def issgraph_server(port: int, workers: int | None, engine: str | None = None) -> Server:
-    argv = [tool("issgraph"), "serve", "--host", LOOPBACK, "--port", str(port)]
+def issgraph_server(port: int, workers: int | None, engine: str | None = None, extra: list[str] = ()) -> Server:
+    argv = [tool("issgraph"), "serve", "--host", LOOPBACK, "--port", str(port), *extra]
     if workers:
         argv += ["--workers", str(workers)]
     if engine:

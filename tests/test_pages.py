@@ -531,13 +531,11 @@ def test_labels_for_the_script(client):
 
 
 def test_the_pictures_are_the_same_on_either_engine(dataset, app):
-    from dataclasses import replace
-
     from issgraph.app import Services
     from issgraph.config import Config
 
     config = Config(engine="rdflib", query_timeout=30)
-    other = Services(config, replace(dataset, config=config, _store=None))
+    other = Services(config, dataset.with_config(config))
     try:
         ox_svc = services(app)
         for lang in ("en", "fa"):

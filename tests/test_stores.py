@@ -332,3 +332,19 @@ def test_directory_store_refuses_another_base_or_a_plain_directory(directory, tm
     assert env_base.returncode == 2 and "base IRI" in env_base.stderr
     done = issgraph("query", "--store", str(tmp_path), COUNT)
     assert done.returncode == 2 and "issgraph load --into" in done.stderr
+
+
+def test_directory_store_reads_a_graph_only_when_first_needed(directory, dataset, monkeypatch):
+    """Opening the store reads no triples (queries need none); a page's first use reads that graph once."""
+    from issgraph import stores
+    from issgraph.dataset import load
+
+    reads = []
+    real = stores._read_graph
+    monkeypatch.setattr(stores, "_read_graph", lambda path, iri: reads.append(iri) or real(path, iri))
+    stored = load(Config(store=str(directory)))
+    assert stored.counts == (len(dataset.data), len(dataset.ontology), len(dataset.shapes))
+    assert reads == []
+    assert set(stored.data) == set(dataset.data) and set(stored.data) == set(stored.data)
+    assert reads == [DATA_GRAPH]
+    assert stored.version == dataset.version

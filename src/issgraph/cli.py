@@ -117,13 +117,14 @@ def cmd_dump(args) -> int:
 
 
 def cmd_load(args) -> int:
+    from .server import default_cache_dir
     from .stores import StoreError, write_into
-    from .validation import validate
+    from .validation import validate_cached
 
     config = _config(args, base_iri=args.base_iri)
     dataset = _load(config)
-    report = validate(dataset)
-    if not report.conforms:
+    report = validate_cached(dataset, config.cache_dir or default_cache_dir()) if config.validate_on_start else None
+    if report is not None and not report.conforms:
         print(report.to_text(), file=sys.stderr)
         print("error: the graph does not conform to its shapes; not loading it.", file=sys.stderr)
         return EXIT_INVALID
@@ -140,7 +141,7 @@ def cmd_serve(args) -> int:
 
     config = _config(args, engine=args.engine, query_timeout=args.timeout, base_iri=args.base_iri)
     return serve(config, host=args.host, port=args.port, workers=args.workers,
-                 worker_class=args.worker_class, threads=args.threads)
+                 worker_class=args.worker_class, threads=args.threads, server=args.server)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
                    help="gunicorn worker class (default gthread: keep-alive, one evaluator per thread)")
     p.add_argument("--threads", type=int, default=4, help="request threads per worker (gthread; default 4)")
+    p.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"),
+                   help="the HTTP server: gunicorn (default) or granian (Rust; install issgraph[granian])")
     p.add_argument("--timeout", type=float, default=None, help="seconds a query may run (default 10)")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"))
     p.add_argument("--base-iri", default=None, help="the IRI base of the served resources")

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timezone
-from dataclasses import dataclass, field
+import threading
 from functools import cached_property
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 
@@ -78,17 +79,54 @@ def rebase_triples(triples: list[ox.Triple], new_base: str) -> list[ox.Triple]:
     return [ox.Triple(*(_rebase(t, CANONICAL_BASE, new_base) for t in tr)) for tr in triples]
 
 
-@dataclass
-class Dataset:
-    """The served dataset: three named graphs and, as the default graph, data ∪ ontology."""
+Triples = "list[ox.Triple] | Callable[[], list[ox.Triple]]"
 
-    config: Config
-    data: list[ox.Triple]
-    ontology: list[ox.Triple]
-    shapes: list[ox.Triple]
-    source_hash: str
-    modified: datetime
-    _store: ox.Store | None = field(default=None, repr=False)
+
+class Dataset:
+    """The served dataset: three named graphs and, as the default graph, data ∪ ontology.
+
+    Each graph is a list of triples, or a function that reads it on first use (an on-disk
+    store need not be read at all to answer queries; pages read it when first asked).
+    """
+
+    def __init__(self, config: Config, data: Triples, ontology: Triples, shapes: Triples,
+                 source_hash: str, modified: datetime, counts: tuple[int, int, int] | None = None):
+        self.config, self.source_hash, self.modified = config, source_hash, modified
+        self._sources = {"data": data, "ontology": ontology, "shapes": shapes}
+        self._counts = counts
+        self._store: ox.Store | None = None
+        self._lock = threading.Lock()
+
+    def _graph(self, name: str) -> list[ox.Triple]:
+        triples = self._sources[name]
+        if callable(triples):
+            with self._lock:
+                triples = self._sources[name]
+                if callable(triples):
+                    triples = self._sources[name] = triples()
+        return triples
+
+    @property
+    def data(self) -> list[ox.Triple]:
+        return self._graph("data")
+
+    @property
+    def ontology(self) -> list[ox.Triple]:
+        return self._graph("ontology")
+
+    @property
+    def shapes(self) -> list[ox.Triple]:
+        return self._graph("shapes")
+
+    def with_config(self, config: Config) -> "Dataset":
+        """The same graphs under another configuration (e.g. another engine), with a store of its own."""
+        return Dataset(config, self._sources["data"], self._sources["ontology"], self._sources["shapes"],
+                       self.source_hash, self.modified, self._counts)
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """Triples in data, ontology and shapes (known without reading a stored graph)."""
+        return self._counts or (len(self.data), len(self.ontology), len(self.shapes))
 
     @property
     def version(self) -> str:
@@ -152,7 +190,8 @@ class TripleIndex:
     def __init__(self, dataset: "Dataset"):
         self.by_subject: dict = {}
         self.by_object: dict = {}
-        for t in dataset.default_triples():
+        # Source order, each triple once (descriptions sort what they return; no need to sort here).
+        for t in dict.fromkeys((*dataset.data, *dataset.ontology)):
             self.by_subject.setdefault(t.subject, []).append(t)
             self.by_object.setdefault(t.object, []).append(t)
         self.terms = {term for triples in dataset.graphs.values() for t in triples for term in (t.subject, t.object)}

@@ -63,8 +63,59 @@ def _worker_ready(app) -> None:
     log.info("worker %d isolated from the network (%s)", os.getpid(), services.isolate())
 
 
+# The app built in the main process, for granian's forked workers (see _granian_app).
+_BUILT: dict = {}
+
+
+def _granian_app():
+    """granian's worker factory: the app its parent built (inherited by fork), readied for this worker.
+
+    granian sets up its runtime after calling this (sockets included), so the worker is cut off
+    from the network when the first request arrives, before that request is handled; the
+    evaluators are started now and cut off as always.
+    """
+    import threading
+
+    app = _BUILT["app"]
+    services = app.extensions["issgraph"]
+    services.executor.prestart()
+    gc.freeze()
+    lock, done = threading.Lock(), []
+
+    def isolating_app(environ, start_response):
+        if not done:
+            with lock:
+                if not done:
+                    log.info("worker %d isolated from the network (%s)", os.getpid(), services.isolate())
+                    done.append(True)
+        return app(environ, start_response)
+
+    return isolating_app
+
+
+def _serve_granian(app, config: Config, host: str, port: int, workers: int, threads: int) -> int:
+    """Serve with granian (Rust HTTP, a measured alternative; see bench/RESULTS.md)."""
+    import multiprocessing
+
+    try:
+        from granian import Granian
+        from granian.constants import Interfaces
+    except ImportError:
+        print("error: --server granian needs granian: pip install 'issgraph[granian]'", file=sys.stderr)
+        return 2
+    if multiprocessing.get_start_method() != "fork":
+        print("error: --server granian needs the fork start method (the workers share the loaded graph)",
+              file=sys.stderr)
+        return 2
+    _BUILT["app"] = app
+    Granian("issgraph.server:_granian_app", address=host, port=port, interface=Interfaces.WSGI,
+            workers=workers, blocking_threads=threads, factory=True, log_level="warning",
+            respawn_failed_workers=True).serve()
+    return 0
+
+
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
-          worker_class: str = "gthread", threads: int = 4) -> int:
+          worker_class: str = "gthread", threads: int = 4, server: str = "gunicorn") -> int:
     dataset = prepare(config)
     config = config.replace(evaluators=max(config.evaluators, threads))
     app = create_app(config, dataset)
@@ -75,10 +126,12 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
     workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
     answered_by = f"engine {config.engine}" if config.store_kind != "remote" else f"queries answered by {config.store}"
     source = f"; read from the store in {config.store}" if config.store_kind == "directory" else ""
+    counts = dataset.counts
     log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, %s%s) "
-             "on http://%s:%d with %d workers", len(dataset.data) + len(dataset.ontology) + len(dataset.shapes),
-             len(dataset.data), len(dataset.ontology), len(dataset.shapes), dataset.version, answered_by, source,
+             "on http://%s:%d with %d workers", sum(counts), *counts, dataset.version, answered_by, source,
              host, port, workers)
+    if server == "granian":
+        return _serve_granian(app, config, host, port, workers, threads)
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": workers,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
@@ -118,15 +120,32 @@ def _from_directory(config: Config) -> Dataset:
     if meta.get("base_iri") != config.base_iri:
         raise StoreError(f"the store in {path} was written for the base IRI {meta.get('base_iri')!r}, "
                          f"not {config.base_iri!r}")
-    store = open_directory(path)
-    graphs = [sorted((q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(iri))), key=str)
-              for iri in config.graph_iris]
-    del store
-    for iri, triples in zip(config.graph_iris, graphs):
-        if len(triples) != meta["triples"].get(iri):
-            raise StoreError(f"the store in {path} holds {len(triples)} triples in <{iri}>, "
-                             f"its {META_FILE} says {meta['triples'].get(iri)}: write it again")
-    return Dataset(config, *graphs, meta["source_hash"], datetime.fromisoformat(meta["modified"]))
+    counts = tuple(meta["triples"].get(iri, 0) for iri in config.graph_iris)
+    if not all(counts):
+        raise StoreError(f"the store in {path} lacks one of the served graphs: write it again with "
+                         f"'issgraph load --into {path}'")
+    readers = [(lambda iri=iri: _read_graph(path, iri)) for iri in config.graph_iris]
+    return Dataset(config, *readers, meta["source_hash"], datetime.fromisoformat(meta["modified"]), counts)
+
+
+# Run in a child process: a RocksDB handle opened in a process that later forks leaves the
+# children a thread pool that does not exist (they abort when they exit), so the server's
+# own processes never open the store; only evaluators do, each its own, after they fork.
+_DUMP_GRAPH = """
+import sys, pyoxigraph as ox
+store = ox.Store.read_only(sys.argv[1])
+store.dump(sys.stdout.buffer, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(sys.argv[2]))
+"""
+
+
+def _read_graph(path: Path, iri: str) -> list[ox.Triple]:
+    """One graph of an on-disk store (read when pages or dumps first need it)."""
+    done = subprocess.run([sys.executable, "-c", _DUMP_GRAPH, str(path), iri], capture_output=True)
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no reason given"]
+        raise StoreError(f"cannot read <{iri}> from the store in {path}: {reason[0]}")
+    # The store's own order (its index order: the same for the same store); dumps sort when they write.
+    return [q.triple for q in ox.parse(done.stdout, format=ox.RdfFormat.N_TRIPLES)]
 
 
 def _from_remote(config: Config) -> Dataset:
