@@ -334,17 +334,25 @@ def test_directory_store_refuses_another_base_or_a_plain_directory(directory, tm
     assert done.returncode == 2 and "issgraph load --into" in done.stderr
 
 
-def test_directory_store_reads_a_graph_only_when_first_needed(directory, dataset, monkeypatch):
-    """Opening the store reads no triples (queries need none); a page's first use reads that graph once."""
-    from issgraph import stores
+def test_directory_store_is_opened_only_when_first_needed(directory, dataset):
+    """Opening the dataset reads no triples (counts come from the store's metadata); the first
+    reader opens the store in its own process."""
     from issgraph.dataset import load
 
-    reads = []
-    real = stores._read_graph
-    monkeypatch.setattr(stores, "_read_graph", lambda path, iri: reads.append(iri) or real(path, iri))
     stored = load(Config(store=str(directory)))
-    assert stored.counts == (len(dataset.data), len(dataset.ontology), len(dataset.shapes))
-    assert reads == []
-    assert set(stored.data) == set(dataset.data) and set(stored.data) == set(stored.data)
-    assert reads == [DATA_GRAPH]
+    assert stored.counts == dataset.counts
+    assert stored._handles == {}
+    assert set(stored.data) == set(dataset.data)
+    assert list(stored._handles) == [os.getpid()]
     assert stored.version == dataset.version
+
+
+def test_a_process_that_forks_workers_reads_the_store_through_a_child(directory, dataset):
+    from issgraph.dataset import load
+
+    stored = load(Config(store=str(directory)))
+    stored.keep_store_closed_here()
+    with pytest.raises(RuntimeError, match="must not open"):
+        stored.store
+    assert set(stored.ontology) == set(dataset.ontology)      # read by a child process
+    assert stored._handles == {}

@@ -41,8 +41,8 @@ def cmd_validate(args) -> int:
         out = sys.stdout if report.conforms else sys.stderr
         print(report.to_text(), file=out)
         if report.conforms:
-            print(f"{len(dataset.data)} data triples, {len(dataset.ontology)} ontology triples, "
-                  f"{len(dataset.shapes)} shape triples.", file=out)
+            data, ontology, shapes = dataset.counts
+            print(f"{data} data triples, {ontology} ontology triples, {shapes} shape triples.", file=out)
     return EXIT_OK if report.conforms else EXIT_INVALID
 
 

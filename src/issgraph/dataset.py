@@ -1,16 +1,19 @@
-"""Load the ontology, the data and the shapes into one store with named graphs.
+"""Load the ontology, the data and the shapes into one Oxigraph store with named graphs.
 
-Data flows one way: files on disk -> a `Dataset` (parsed, rebased, hashed) -> the engines.
-Parse errors become `LoadError` with file, line and column, never a traceback.
+Data flows one way: files on disk -> a `Dataset` (parsed, rebased, hashed, in a store) -> the
+engines and the pages. The store is the only copy of the triples: pages, dumps and VoID read it
+too, so what they say is what SPARQL answers. Parse errors become `LoadError` with file, line
+and column, never a traceback.
 """
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+import os
 import threading
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -28,18 +31,29 @@ class LoadError(Exception):
         super().__init__(message if where == "." else f"{where}: {message}")
 
 
-def parse_turtle(path: Path, base_iri: str = CANONICAL_BASE, bnode_prefix: str = "b") -> list[ox.Triple]:
-    """Parse one Turtle file with Oxigraph, whose errors carry exact positions.
+def iter_turtle(data: bytes, path: Path, base_iri: str = CANONICAL_BASE, bnode_prefix: str = "b",
+                new_base: str = CANONICAL_BASE) -> Iterator[ox.Triple]:
+    """The triples of one Turtle document, parsed by Oxigraph (whose errors carry exact positions).
 
-    Blank nodes are renamed in order of appearance, so the same file always gives the
-    same labels (and dumps of it the same bytes).
+    Blank nodes are renamed in order of appearance, so the same file always gives the same
+    labels (and dumps of it the same bytes); IRIs under the canonical base move to `new_base`.
     """
+    names: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term):
+        if isinstance(term, ox.BlankNode):
+            found = names.get(term)
+            if found is None:
+                found = names[term] = ox.BlankNode(f"{bnode_prefix}{len(names) + 1}")
+            return found
+        if new_base != CANONICAL_BASE and isinstance(term, ox.NamedNode) and term.value.startswith(CANONICAL_BASE):
+            return ox.NamedNode(new_base + term.value[len(CANONICAL_BASE):])
+        return term
+
     try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise LoadError(path, err.strerror or str(err)) from None
-    try:
-        triples = [q.triple for q in ox.parse(data, format=TURTLE, base_iri=base_iri)]
+        for quad in ox.parse(data, format=TURTLE, base_iri=base_iri):
+            s, p, o = quad.subject, quad.predicate, quad.object
+            yield ox.Triple(stable(s), stable(p), stable(o))
     except SyntaxError as err:
         message = err.msg
         # "Parser error at line 3 between columns 16 and 20: A dot is expected ..." -> keep the reason.
@@ -48,131 +62,158 @@ def parse_turtle(path: Path, base_iri: str = CANONICAL_BASE, bnode_prefix: str =
         raise LoadError(path, message, err.lineno, err.offset) from None
     except ValueError as err:  # e.g. invalid UTF-8
         raise LoadError(path, str(err)) from None
-    return _stable_blank_nodes(triples, bnode_prefix)
 
 
-def _stable_blank_nodes(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
-    names: dict[ox.BlankNode, ox.BlankNode] = {}
-
-    def stable(term):
-        if isinstance(term, ox.BlankNode):
-            if term not in names:
-                names[term] = ox.BlankNode(f"{prefix}{len(names) + 1}")
-            return names[term]
-        return term
-
-    if not any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples):
-        return triples
-    return [ox.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in triples]
-
-
-def _rebase(term, old: str, new: str):
-    if isinstance(term, ox.NamedNode) and term.value.startswith(old):
-        return ox.NamedNode(new + term.value[len(old):])
-    return term
-
-
-def rebase_triples(triples: list[ox.Triple], new_base: str) -> list[ox.Triple]:
-    """Move every IRI under the canonical base to another base (for a deployment elsewhere)."""
-    if new_base == CANONICAL_BASE:
-        return triples
-    return [ox.Triple(*(_rebase(t, CANONICAL_BASE, new_base) for t in tr)) for tr in triples]
-
-
-Triples = "list[ox.Triple] | Callable[[], list[ox.Triple]]"
+def parse_turtle(path: Path, base_iri: str = CANONICAL_BASE, bnode_prefix: str = "b") -> list[ox.Triple]:
+    """All triples of one Turtle file (see `iter_turtle`)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise LoadError(path, err.strerror or str(err)) from None
+    return list(iter_turtle(data, path, base_iri, bnode_prefix))
 
 
 class Dataset:
-    """The served dataset: three named graphs and, as the default graph, data ∪ ontology.
+    """The served dataset: three named graphs in one store and, as the default graph, data ∪ ontology.
 
-    Each graph is a list of triples, or a function that reads it on first use (an on-disk
-    store need not be read at all to answer queries; pages read it when first asked).
+    The store is in memory (built from the files, or from a remote store's graphs), or an
+    on-disk Oxigraph store that each process opens for itself, read-only, when it first needs it.
     """
 
-    def __init__(self, config: Config, data: Triples, ontology: Triples, shapes: Triples,
-                 source_hash: str, modified: datetime, counts: tuple[int, int, int] | None = None):
+    def __init__(self, config: Config, store: ox.Store | None, source_hash: str, modified: datetime,
+                 counts: tuple[int, int, int] | None = None, directory: Path | None = None):
         self.config, self.source_hash, self.modified = config, source_hash, modified
-        self._sources = {"data": data, "ontology": ontology, "shapes": shapes}
+        self._store, self._directory = store, directory
+        self._handles: dict[int, ox.Store] = {}
+        self._no_store_in: int | None = None
         self._counts = counts
-        self._store: ox.Store | None = None
         self._lock = threading.Lock()
 
-    def _graph(self, name: str) -> list[ox.Triple]:
-        triples = self._sources[name]
-        if callable(triples):
-            with self._lock:
-                triples = self._sources[name]
-                if callable(triples):
-                    triples = self._sources[name] = triples()
-        return triples
-
-    @property
-    def data(self) -> list[ox.Triple]:
-        return self._graph("data")
-
-    @property
-    def ontology(self) -> list[ox.Triple]:
-        return self._graph("ontology")
-
-    @property
-    def shapes(self) -> list[ox.Triple]:
-        return self._graph("shapes")
+    @classmethod
+    def of(cls, config: Config, data: Iterable[ox.Triple], ontology: Iterable[ox.Triple],
+           shapes: Iterable[ox.Triple], source_hash: str, modified: datetime) -> "Dataset":
+        """A dataset held in a new in-memory store, from the triples of each graph."""
+        store = ox.Store()
+        for iri, triples in zip(config.graph_iris, (data, ontology, shapes)):
+            g = ox.NamedNode(iri)
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+        return cls(config, store, source_hash, modified)
 
     def with_config(self, config: Config) -> "Dataset":
-        """The same graphs under another configuration (e.g. another engine), with a store of its own."""
-        return Dataset(config, self._sources["data"], self._sources["ontology"], self._sources["shapes"],
-                       self.source_hash, self.modified, self._counts)
-
-    @property
-    def counts(self) -> tuple[int, int, int]:
-        """Triples in data, ontology and shapes (known without reading a stored graph)."""
-        return self._counts or (len(self.data), len(self.ontology), len(self.shapes))
+        """The same store under another configuration (e.g. another engine)."""
+        return Dataset(config, self._store, self.source_hash, self.modified, self._counts, self._directory)
 
     @property
     def version(self) -> str:
         """A short, stable id of the exact bytes served (used in ETags and caches)."""
         return self.source_hash[:16]
 
-    @property
-    def graphs(self) -> dict[str, list[ox.Triple]]:
-        c = self.config
-        return {c.data_graph: self.data, c.ontology_graph: self.ontology, c.shapes_graph: self.shapes}
-
-    def quads(self):
-        """Every quad of the three named graphs (the default graph, their union, is given per query)."""
-        for graph, triples in self.graphs.items():
-            g = ox.NamedNode(graph)
-            for t in triples:
-                yield ox.Quad(t.subject, t.predicate, t.object, g)
+    # --- the store -------------------------------------------------------------------------
 
     @property
     def store(self) -> ox.Store:
-        """An in-memory Oxigraph store holding the named graphs, each once (built once)."""
-        if self._store is None:
-            store = ox.Store()
-            store.bulk_extend(self.quads())
-            self._store = store
-        return self._store
+        """The store holding the three named graphs, each once (the default graph is given per query)."""
+        if self._directory is None:
+            return self._store
+        pid = os.getpid()
+        handle = self._handles.get(pid)
+        if handle is None:
+            if pid == self._no_store_in:
+                raise RuntimeError("this process forks workers: it must not open the on-disk store itself")
+            from .stores import open_directory
+
+            with self._lock:
+                handle = self._handles.get(pid) or open_directory(self._directory)
+                self._handles = {pid: handle}      # a handle inherited through fork is not used
+        return handle
+
+    def keep_store_closed_here(self) -> None:
+        """Promise that this process (one that forks workers) never opens an on-disk store.
+
+        A RocksDB handle opened before fork leaves each child a thread pool that does not exist
+        (the children abort when they exit); graphs this process needs are read by a child process.
+        """
+        self._no_store_in = os.getpid()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def graph(self, iri: str) -> list[ox.Triple]:
+        """Every triple of one named graph, in the store's order."""
+        if self._directory is not None and os.getpid() == self._no_store_in:
+            from .stores import read_graph
+
+            return read_graph(self._directory, iri)
+        return [q.triple for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))]
+
+    @property
+    def data(self) -> list[ox.Triple]:
+        """The data graph's triples, read from the store each time (it may be large: prefer `match`)."""
+        return self.graph(self.config.data_graph)
 
     @cached_property
-    def index(self) -> "TripleIndex":
-        """Triples by subject and object, built on first use."""
-        return TripleIndex(self)
+    def ontology(self) -> list[ox.Triple]:
+        return self.graph(self.config.ontology_graph)
+
+    @cached_property
+    def shapes(self) -> list[ox.Triple]:
+        return self.graph(self.config.shapes_graph)
+
+    @property
+    def graphs(self) -> dict[str, list[ox.Triple]]:
+        """Each named graph's triples (reads them all: for dumps and whole-graph documents)."""
+        return {iri: self.graph(iri) for iri in self.config.graph_iris}
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad of the three named graphs."""
+        for iri in self.config.graph_iris:
+            g = ox.NamedNode(iri)
+            for t in self.graph(iri):
+                yield ox.Quad(t.subject, t.predicate, t.object, g)
+
+    def match(self, subject=None, predicate=None, object=None, graphs: tuple[str, ...] | None = None) -> list[ox.Triple]:
+        """Triples matching a pattern in the served default graph (data ∪ ontology), or in `graphs`."""
+        graphs = graphs or (self.config.data_graph, self.config.ontology_graph)
+        store = self.store
+        found = [q.triple for iri in graphs
+                 for q in store.quads_for_pattern(subject, predicate, object, ox.NamedNode(iri))]
+        return list(dict.fromkeys(found)) if len(graphs) > 1 else found
+
+    def has_term(self, node) -> bool:
+        """True when `node` is the subject or object of a triple of any served graph."""
+        store = self.store
+        return (next(iter(store.quads_for_pattern(node, None, None, None)), None) is not None
+                or next(iter(store.quads_for_pattern(None, None, node, None)), None) is not None)
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """Triples in data, ontology and shapes."""
+        if self._counts is None:
+            store = self.store
+            self._counts = tuple(sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+                                 for iri in self.config.graph_iris)
+        return self._counts
 
     @cached_property
     def default_triple_count(self) -> int:
-        return len(set(self.data) | set(self.ontology))
+        """Triples of the default graph: data ∪ ontology, each once."""
+        data = ox.NamedNode(self.config.data_graph)
+        store = self.store
+        shared = sum(1 for t in set(self.ontology) if ox.Quad(t.subject, t.predicate, t.object, data) in store)
+        return self.counts[0] + len(set(self.ontology)) - shared
 
     def default_triples(self) -> list[ox.Triple]:
         """The default graph's triples (data ∪ ontology), sorted so that writers give stable bytes."""
         return sorted(set(self.data) | set(self.ontology), key=str)
 
+    @cached_property
+    def index(self) -> "TripleIndex":
+        return TripleIndex(self)
+
     def rdflib_graphs(self):
         """(data, ontology, shapes) as rdflib Graphs, for validation with pyshacl."""
         from rdflib import Graph
 
-        return tuple(Graph().parse(data=ntriples(ts), format="nt")
-                     for ts in (self.data, self.ontology, self.shapes))
+        return tuple(Graph().parse(data=ntriples(self.graph(iri)), format="nt") for iri in self.config.graph_iris)
 
 
 def ntriples(triples) -> str:
@@ -181,32 +222,22 @@ def ntriples(triples) -> str:
 
 
 class TripleIndex:
-    """The default graph's triples by subject and by object, and every term of every served graph.
+    """The default graph's triples by subject and by object, looked up in the store."""
 
-    Read from the parsed triples, not the store: the store keeps literals in canonical form,
-    and descriptions must say exactly what the source files and the dumps say.
-    """
-
-    def __init__(self, dataset: "Dataset"):
-        self.by_subject: dict = {}
-        self.by_object: dict = {}
-        # Source order, each triple once (descriptions sort what they return; no need to sort here).
-        for t in dict.fromkeys((*dataset.data, *dataset.ontology)):
-            self.by_subject.setdefault(t.subject, []).append(t)
-            self.by_object.setdefault(t.object, []).append(t)
-        self.terms = {term for triples in dataset.graphs.values() for t in triples for term in (t.subject, t.object)}
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
 
     def outgoing(self, node) -> list[ox.Triple]:
         """Triples whose subject is `node`."""
-        return self.by_subject.get(node, [])
+        return self.dataset.match(subject=node)
 
     def incoming(self, node) -> list[ox.Triple]:
         """Triples whose object is `node`."""
-        return self.by_object.get(node, [])
+        return self.dataset.match(object=node)
 
 
 def load(config: Config) -> Dataset:
-    """Read and parse the three source files named by the config, or read them from its store."""
+    """Read and parse the three source files named by the config into a store, or open its store."""
     if config.store is not None:
         from .stores import StoreError, open_dataset
 
@@ -216,15 +247,21 @@ def load(config: Config) -> Dataset:
             raise LoadError(Path("."), str(err)) from None
     paths = (config.data_path, config.ontology_path, config.shapes_path)
     digest = hashlib.sha256()
-    mtimes = []
+    mtimes, sources = [], []
     for p in paths:
         try:
-            digest.update(Path(p).read_bytes())
+            data = Path(p).read_bytes()
             mtimes.append(Path(p).stat().st_mtime)
         except OSError as err:
             raise LoadError(p, err.strerror or str(err)) from None
+        digest.update(data)
+        sources.append(data)
     digest.update(config.base_iri.encode())
-    data, ontology, shapes = (rebase_triples(parse_turtle(p, bnode_prefix=prefix), config.base_iri)
-                              for p, prefix in zip(paths, ("d", "o", "s")))
+    store = ox.Store()
+    for data, path, prefix, iri in zip(sources, paths, ("d", "o", "s"), config.graph_iris):
+        g = ox.NamedNode(iri)
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g)
+                          for t in iter_turtle(data, path, bnode_prefix=prefix, new_base=config.base_iri))
     modified = datetime.fromtimestamp(int(max(mtimes)), tz=timezone.utc)
-    return Dataset(config, data, ontology, shapes, digest.hexdigest(), modified)
+    return Dataset(config, store, digest.hexdigest(), modified)
+

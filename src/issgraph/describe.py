@@ -41,7 +41,7 @@ def _closure(index: TripleIndex, start) -> list[ox.Triple]:
 
 def exists(dataset: Dataset, iri: str) -> bool:
     """True when the IRI is the subject or object of some triple of the served graphs."""
-    return ox.NamedNode(iri) in dataset.index.terms
+    return dataset.has_term(ox.NamedNode(iri))
 
 
 @dataclass
@@ -78,5 +78,6 @@ def describe(dataset: Dataset, iri: str) -> Description | None:
 
 def graph_triples(dataset: Dataset, graph_iri: str) -> list[ox.Triple] | None:
     """All triples of one named graph, sorted, or None when no such graph is served."""
-    triples = dataset.graphs.get(graph_iri)
-    return None if triples is None else sorted(set(triples), key=str)
+    if graph_iri not in dataset.config.graph_iris:
+        return None
+    return sorted(set(dataset.graph(graph_iri)), key=str)

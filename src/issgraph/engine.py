@@ -6,7 +6,6 @@ Nothing here knows HTTP, and nothing here guards: callers pass queries `guard` a
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from itertools import islice
 from urllib.parse import urlencode
@@ -119,10 +118,9 @@ class OxigraphEngine:
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         config = dataset.config
-        # In memory: built once here and shared with the forked evaluators. On disk: each process
+        # In memory: built before the evaluators fork, and shared with them. On disk: each process
         # opens its own handle on first use (a database handle does not survive fork).
-        self._directory = config.store if config.store_kind == "directory" else None
-        self._store, self._pid = (None, None) if self._directory else (dataset.store, None)
+        self.dataset = dataset
         self.max_rows = max_rows
         self.prefixes = prefixes
         # The store keeps each graph once; the served default graph is their union, given per query.
@@ -130,11 +128,7 @@ class OxigraphEngine:
 
     @property
     def store(self) -> ox.Store:
-        if self._directory and self._pid != os.getpid():
-            from .stores import open_directory
-
-            self._store, self._pid = open_directory(self._directory), os.getpid()
-        return self._store
+        return self.dataset.store
 
     def _options(self, job: QueryJob) -> dict:
         options: dict = {}
@@ -272,7 +266,9 @@ class RemoteEngine:
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         config = dataset.config
         self.endpoint = config.store_endpoint
-        self.timeout = config.query_timeout
+        # A little past the query limit: the executor stops the evaluator at the limit itself (503);
+        # the socket's own timeout only catches a store that stops answering altogether.
+        self.timeout = config.query_timeout + 2.0
         self.max_rows = max_rows
         self.prefixes = prefixes
         self.served_default = (config.data_graph, config.ontology_graph)

@@ -68,8 +68,8 @@ def start_points(dataset: Dataset, site: Site, lang: str) -> list[dict]:
     """The members of a few classes, grouped by class, each linked under its label."""
     iss = site.base + "ontology#"
     members: dict[str, list[str]] = {}
-    for t in dataset.data:
-        if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode):
+    for t in dataset.match(predicate=ox.NamedNode(RDF_TYPE), graphs=(dataset.config.data_graph,)):
+        if isinstance(t.subject, ox.NamedNode):
             members.setdefault(t.object.value, []).append(t.subject.value)
     groups = []
     for name in START_CLASSES:
@@ -88,8 +88,8 @@ def description(dataset: Dataset, lang: str) -> str | None:
     """The dataset's own dcterms:description in the page's language."""
     want = dataset.config.dataset_iri
     found: dict[str, str] = {}
-    for t in dataset.data:
-        if (t.subject.value == want and t.predicate.value == "http://purl.org/dc/terms/description"
-                and isinstance(t.object, ox.Literal)):
+    for t in dataset.match(ox.NamedNode(want), ox.NamedNode("http://purl.org/dc/terms/description"),
+                           graphs=(dataset.config.data_graph,)):
+        if isinstance(t.object, ox.Literal):
             found[t.object.language or ""] = t.object.value
     return found.get(lang) or found.get("en")

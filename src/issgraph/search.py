@@ -82,7 +82,9 @@ class Search:
         labels: dict[str, list[str]] = {}
         self.types: dict[str, list[str]] = {}
         self.descriptions: dict[str, dict[str, str]] = {}
-        for t in (*dataset.data, *dataset.ontology):
+        # Only the triples it needs, looked up by predicate (the data may be large).
+        wanted = (*LABEL_PREDICATES, RDF_TYPE, *DESCRIPTIONS)
+        for t in (t for p in wanted for t in dataset.match(predicate=ox.NamedNode(p))):
             if not isinstance(t.subject, ox.NamedNode):
                 continue
             s, p, o = t.subject.value, t.predicate.value, t.object

@@ -42,6 +42,8 @@ def prepare(config: Config):
     except LoadError as err:
         print(f"error: cannot read the graph: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    if config.store_kind == "directory":
+        dataset.keep_store_closed_here()      # the workers and evaluators open it, each for itself
     if config.validate_on_start:
         report = validate_cached(dataset, config.cache_dir or default_cache_dir())
         if not report.conforms:

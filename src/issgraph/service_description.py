@@ -45,7 +45,7 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
     ]
     for f in (*RESULTS, *GRAPH):
         t.append(ox.Triple(service, _n(SD + "resultFormat"), _n(FMT + FORMAT_IRIS[f.name])))
-    for i, (iri, triples) in enumerate(dataset.graphs.items()):
+    for i, (iri, size) in enumerate(zip(dataset.config.graph_iris, dataset.counts)):
         named, graph = ox.BlankNode(f"named{i}"), ox.BlankNode(f"graph{i}")
         t += [
             ox.Triple(ds_node, _n(SD + "namedGraph"), named),
@@ -53,7 +53,7 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
             ox.Triple(named, _n(SD + "name"), _n(iri)),
             ox.Triple(named, _n(SD + "graph"), graph),
             ox.Triple(graph, RDF_TYPE, _n(SD + "Graph")),
-            ox.Triple(graph, _n(VOID + "triples"), ox.Literal(str(len(triples)),
+            ox.Triple(graph, _n(VOID + "triples"), ox.Literal(str(size),
                                                              datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))),
         ]
     return t

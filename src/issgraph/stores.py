@@ -85,13 +85,13 @@ def write_into(dataset: Dataset, target: str, timeout: float = 300.0) -> str:
     del store
     meta = {"source_hash": dataset.source_hash, "modified": dataset.modified.isoformat(),
             "base_iri": dataset.config.base_iri,
-            "triples": {iri: len(ts) for iri, ts in dataset.graphs.items()}}
+            "triples": dict(zip(dataset.config.graph_iris, dataset.counts))}
     (path / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return f"{_count(dataset)} triples in {len(dataset.graphs)} graphs written to the store in {path}"
 
 
 def _count(dataset: Dataset) -> int:
-    return sum(len(ts) for ts in dataset.graphs.values())
+    return sum(dataset.counts)
 
 
 # --- reading: --store --------------------------------------------------------------------------
@@ -124,13 +124,10 @@ def _from_directory(config: Config) -> Dataset:
     if not all(counts):
         raise StoreError(f"the store in {path} lacks one of the served graphs: write it again with "
                          f"'issgraph load --into {path}'")
-    readers = [(lambda iri=iri: _read_graph(path, iri)) for iri in config.graph_iris]
-    return Dataset(config, *readers, meta["source_hash"], datetime.fromisoformat(meta["modified"]), counts)
+    return Dataset(config, None, meta["source_hash"], datetime.fromisoformat(meta["modified"]), counts, path)
 
 
-# Run in a child process: a RocksDB handle opened in a process that later forks leaves the
-# children a thread pool that does not exist (they abort when they exit), so the server's
-# own processes never open the store; only evaluators do, each its own, after they fork.
+# Run in a child process, for a process that forks workers and so must not open the store itself.
 _DUMP_GRAPH = """
 import sys, pyoxigraph as ox
 store = ox.Store.read_only(sys.argv[1])
@@ -138,13 +135,12 @@ store.dump(sys.stdout.buffer, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(sy
 """
 
 
-def _read_graph(path: Path, iri: str) -> list[ox.Triple]:
-    """One graph of an on-disk store (read when pages or dumps first need it)."""
+def read_graph(path: Path, iri: str) -> list[ox.Triple]:
+    """One graph of an on-disk store, read by a child process (see Dataset.keep_store_closed_here)."""
     done = subprocess.run([sys.executable, "-c", _DUMP_GRAPH, str(path), iri], capture_output=True)
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no reason given"]
         raise StoreError(f"cannot read <{iri}> from the store in {path}: {reason[0]}")
-    # The store's own order (its index order: the same for the same store); dumps sort when they write.
     return [q.triple for q in ox.parse(done.stdout, format=ox.RdfFormat.N_TRIPLES)]
 
 
@@ -168,7 +164,7 @@ def _from_remote(config: Config) -> Dataset:
     for triples in graphs:
         digest.update(ntriples(triples).encode("utf-8"))
     digest.update(config.base_iri.encode())
-    return Dataset(config, *graphs, digest.hexdigest(), _modified(config, graphs[0]))
+    return Dataset.of(config, *graphs, digest.hexdigest(), _modified(config, graphs[0]))
 
 
 def _canonical(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:

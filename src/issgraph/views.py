@@ -38,8 +38,8 @@ class Labels:
 
     def __init__(self, dataset: Dataset):
         self.by_iri: dict[str, dict[str, str]] = {}
-        for t in (*dataset.data, *dataset.ontology):
-            if t.predicate.value == LABEL and isinstance(t.subject, ox.NamedNode) and isinstance(t.object, ox.Literal):
+        for t in dataset.match(predicate=ox.NamedNode(LABEL)):
+            if isinstance(t.subject, ox.NamedNode) and isinstance(t.object, ox.Literal):
                 self.by_iri.setdefault(t.subject.value, {}).setdefault(t.object.language or "", t.object.value)
 
     def get(self, iri: str, lang: str) -> str | None:
@@ -291,8 +291,8 @@ def dataset_view(site: Site, description: Description, stats: dict, lang: str) -
                                           for p, n in stats["property_partitions"].items()),
                                          key=lambda r: i18n.sort_key(r["link"]["label"]))
     view["graphs"] = [{"link": {**site.link(g, lang), "label": i18n.word("graph_" + g.rsplit("/", 1)[-1], lang),
-                                "code": False}, "value": count(len(set(ts)))}
-                      for g, ts in site.dataset.graphs.items()]
+                                "code": False}, "value": count(n)}
+                      for g, n in zip(site.dataset.config.graph_iris, site.dataset.counts)]
     return view
 
 

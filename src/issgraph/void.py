@@ -77,11 +77,11 @@ def _graphs(ds: ox.NamedNode, dataset: Dataset) -> list[ox.Triple]:
     """The data and ontology graphs as subsets; the shapes graph as what the data conforms to."""
     config = dataset.config
     out = []
-    for graph, triples in dataset.graphs.items():
+    for graph, size in zip(config.graph_iris, dataset.counts):
         sub = _n(graph)
         link = DCTERMS + "conformsTo" if graph == config.shapes_graph else VOID + "subset"
         out += [ox.Triple(ds, _n(link), sub), ox.Triple(sub, _n(RDF_TYPE), _n(VOID + "Dataset")),
-                ox.Triple(sub, _n(VOID + "triples"), _int(len(set(triples))))]
+                ox.Triple(sub, _n(VOID + "triples"), _int(size))]
     return out
 
 
@@ -89,7 +89,7 @@ def describe_void(dataset: Dataset, host_url: str) -> list[ox.Triple]:
     """The dataset's own triples plus computed statistics, partitions, endpoint, dumps and graphs."""
     config = dataset.config
     ds = _n(config.dataset_iri)
-    out = [t for t in dataset.data if t.subject == ds]
+    out = dataset.match(subject=ds, graphs=(config.data_graph,))
     stats = statistics(dataset)
 
     def add(p: str, o) -> None:
