@@ -159,6 +159,7 @@ def _scale_section(scale: list[dict]) -> list[str]:
         mem = at.get("pyoxigraph (memory)")
         isg = at.get("issgraph load()")
         reopen = at.get("pyoxigraph disk reopen")
+        isg_disk = at.get("issgraph --store DIR")
         aggregates = [n for n, (kind, _) in QUERY_SET.items() if kind == "aggregate"]
 
         def agg_ratio(r):
@@ -178,6 +179,12 @@ def _scale_section(scale: list[dict]) -> list[str]:
             goals.append(f"- on-disk store reopened with `Store.read_only`: first answer after "
                          f"{reopen['ready_s'] * 1000:.0f} ms (goal < 1 s), peak {reopen['peak_rss_mb']:.0f} MB; "
                          f"aggregate queries {_x(agg_ratio(reopen))} of pyoxigraph in memory (goal ≤ 1.2x).")
+        if isg_disk:
+            goals.append(f"- issgraph over its on-disk store (`issgraph serve --store DIR`, written once by "
+                         f"`issgraph load --into DIR`): first answer after {isg_disk['ready_s'] * 1000:.0f} ms "
+                         f"(goal < 1 s), peak {isg_disk['peak_rss_mb']:.0f} MB; aggregate queries "
+                         f"{_x(agg_ratio(isg_disk))} of pyoxigraph in memory (goal ≤ 1.2x); the first resource "
+                         f"description read from the store in {isg_disk.get('first_description_ms', 0):.0f} ms.")
         if goals:
             goals.insert(0, f"At {label} triples:")
     out = lines + [""] + goals

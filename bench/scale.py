@@ -7,9 +7,13 @@ graph from bench/synth.py plus ontology/iss.ttl (the default graph issgraph serv
   pyoxigraph disk build Store(path) + bulk_load + optimize (done once)
   pyoxigraph disk reopen Store.read_only(path) in a new process: time to the first answer
   rdflib (memory)       Graph().parse of the Turtle files (only up to --rdflib-max triples)
-  issgraph load()       what `issgraph serve` does before validating: issgraph.dataset.load()
-                        and the in-memory store it builds (named graphs + default graph);
-                        its queries go through issgraph's OxigraphEngine (JSON written by issgraph)
+  issgraph load()       what `issgraph serve` does before validating: issgraph.dataset.load(),
+                        which parses into an in-memory store holding the three named graphs (the
+                        default graph is their union, given per query); its queries go through
+                        issgraph's OxigraphEngine (JSON written by issgraph)
+  issgraph load --into DIR   issgraph.dataset.load() then issgraph.stores.write_into(DIR) (done once)
+  issgraph --store DIR  load(Config(store=DIR)) in a new process plus a first ASK through its engine,
+                        then the queries; also the first resource description read from the store
 
 Every query's answer is written as SPARQL JSON (or consumed fully), and timed as the median
 of up to 5 runs within a few seconds (the first run included in the count).
@@ -40,7 +44,7 @@ QUERY_SET = {
     "timeline": ("lookup", (QUERIES / "timeline.rq").read_text(encoding="utf-8")),
 }
 ENGINES = ("pyoxigraph (memory)", "pyoxigraph disk build", "pyoxigraph disk reopen", "issgraph load()",
-           "rdflib (memory)")
+           "issgraph load --into DIR", "issgraph --store DIR", "rdflib (memory)")
 
 
 def peak_rss_mb() -> float:
@@ -109,11 +113,45 @@ def _worker(engine: str, data: Path, store_dir: Path | None) -> dict:
         engine_ = make_engine(dataset, config, prefixes_for(config.base_iri))   # builds dataset.store
         out["ready_s"] = time.perf_counter() - t0
         out["parse_s"] = t_parsed
-        out["triples"] = len(dataset.data) + len(dataset.ontology)
+        out["triples"] = sum(dataset.counts[:2])
         out["store_quads"] = len(dataset.store)
         fmt = BY_NAME["json"]
         queries = {name: (lambda q=q: len(engine_.run(QueryJob(q, "SELECT"), fmt).body))
                    for name, (_, q) in QUERY_SET.items()}
+    elif engine == "issgraph load --into DIR":
+        from issgraph.config import Config
+        from issgraph.dataset import load
+        from issgraph.stores import write_into
+
+        dataset = load(Config(data_path=data, validate_on_start=False))
+        out["load_s"] = time.perf_counter() - t0          # parsed into the in-memory store
+        write_into(dataset, str(store_dir))
+        out["ready_s"] = time.perf_counter() - t0
+        del dataset
+        out["disk_mb"] = sum(f.stat().st_size for f in store_dir.rglob("*") if f.is_file()) / (1 << 20)
+        out["peak_rss_mb"] = peak_rss_mb()
+        return out
+    elif engine == "issgraph --store DIR":
+        from issgraph.config import Config
+        from issgraph.dataset import load
+        from issgraph.engine import QueryJob, make_engine
+        from issgraph.formats import BY_NAME
+        from issgraph.namespaces import prefixes_for
+
+        config = Config(store=str(store_dir), validate_on_start=False)
+        dataset = load(config)
+        engine_ = make_engine(dataset, config, prefixes_for(config.base_iri))
+        fmt = BY_NAME["json"]
+        engine_.run(QueryJob("ASK { ?s ?p ?o }", "ASK"), fmt)
+        out["ready_s"] = time.perf_counter() - t0
+        out["triples"] = sum(dataset.counts[:2])
+        queries = {name: (lambda q=q: len(engine_.run(QueryJob(q, "SELECT"), fmt).body))
+                   for name, (_, q) in QUERY_SET.items()}
+        t1 = time.perf_counter()
+        from issgraph.describe import describe
+
+        describe(dataset, config.base_iri + "resource/International_Space_Station")
+        out["first_description_ms"] = (time.perf_counter() - t1) * 1000
     else:
         raise SystemExit(f"unknown engine {engine!r}")
     if engine.startswith("pyoxigraph"):
@@ -158,8 +196,9 @@ def run_scale(sizes: list[int], rdflib_max: int, timeout: float = 600.0) -> list
                                  "skipped": f"rdflib not measured above {synth.label(rdflib_max)} triples "
                                             f"(--rdflib-max)"})
                     continue
-                needs_store = engine.startswith("pyoxigraph disk")
-                result = _spawn(engine, data, store_dir if needs_store else None, timeout)
+                needs_store = engine.startswith("pyoxigraph disk") or "DIR" in engine
+                target = (store_root / "issgraph-store") if "DIR" in engine else store_dir
+                result = _spawn(engine, data, target if needs_store else None, timeout)
                 result["size"] = size
                 rows.append(result)
                 summary = result.get("error") or (f"ready {result['ready_s']:.2f} s, "

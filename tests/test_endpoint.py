@@ -363,3 +363,36 @@ def test_answers_carry_validators_and_revalidate(client):
     assert again.status_code == 304 and again.data == b""
     other = client.get("/sparql", query_string={"query": SELECT}, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200 and labels(other) == ["Japan", "ژاپن"]
+
+
+def _reference_pairs(raw: bytes):
+    from urllib.parse import parse_qsl
+
+    text = raw.decode("ascii") if raw.isascii() else raw.decode("utf-8")
+    return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=1000)
+
+
+def test_form_decoding_agrees_with_urllib_on_every_input():
+    """The C-speed form decoder gives what urllib's parse_qsl gives (or fails where it fails)."""
+    import random
+    from urllib.parse import quote
+
+    from issgraph.protocol import ProtocolError, decode_pairs
+
+    cases = [b"", b"a", b"a=", b"=b", b"a=1&&b=2", b"q=%zz", b"q=%4", b"q=100%", b"q=a+b%2Bc", b"q=\\x41",
+             b"q=%5Cx41", b"q=%E2%82%AC", "q=€".encode(), b"a=1;b=2", b"q=%%41", b"q=%5C%5C", b"q=%c3%28",
+             b"&" * 999 + b"a=1", b"&".join([b"a=1"] * 1001)]
+    rng = random.Random(7)
+    alphabet = "ab+=&%\\;x ü€\n\"'{}?"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        cases += [text.encode(), quote(text, safe="=&+%").encode()]
+    for raw in cases:
+        try:
+            expected = _reference_pairs(raw)
+        except (UnicodeDecodeError, ValueError):
+            with pytest.raises(ProtocolError) as err:
+                decode_pairs(raw, "query string")
+            assert err.value.status == 400
+            continue
+        assert decode_pairs(raw, "query string") == expected, raw

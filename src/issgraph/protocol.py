@@ -5,6 +5,7 @@ or raises `ProtocolError` with the status and message the spec calls for. No Fla
 """
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -34,12 +35,45 @@ class ProtocolQuery:
         return next((v for k, v in self.params if k == name), None)
 
 
+MAX_FIELDS = 1000
+
+
+def _unquote_plus(value: bytes) -> bytes:
+    """Form decoding of one name or value: '+' is a space, %XX a byte (ValueError on a bad %XX).
+
+    urllib's unquote works byte by byte in Python (~60 µs for a typical query); escape_decode
+    does the same in C once each %XX is spelled \\xXX and every other backslash is doubled.
+    """
+    value = value.replace(b"+", b" ")
+    if b"%" not in value:
+        return value
+    return codecs.escape_decode(value.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+
+
+def _fast_pairs(raw: bytes) -> list[tuple[str, str]]:
+    """parse_qsl(raw, keep_blank_values=True, strict UTF-8), in C where it counts; ValueError to fall back."""
+    if raw.count(b"&") >= MAX_FIELDS:
+        raise ValueError("too many fields")
+    pairs = []
+    for field in raw.split(b"&"):
+        if field:
+            name, _, value = field.partition(b"=")
+            pairs.append((_unquote_plus(name).decode("utf-8"), _unquote_plus(value).decode("utf-8")))
+    return pairs
+
+
 def decode_pairs(raw: bytes, what: str) -> list[tuple[str, str]]:
     """application/x-www-form-urlencoded pairs, strictly UTF-8 (else 400)."""
     try:
+        return _fast_pairs(raw)
+    except UnicodeDecodeError:
+        raise ProtocolError(400, f"the {what} is not valid UTF-8") from None
+    except ValueError:      # a malformed %XX (kept as it is, as urllib does) or too many fields
+        pass
+    try:
         return parse_qsl(raw.decode("ascii", errors="strict") if raw.isascii() else raw.decode("utf-8"),
                          keep_blank_values=True, encoding="utf-8", errors="strict",
-                         max_num_fields=1000)
+                         max_num_fields=MAX_FIELDS)
     except UnicodeDecodeError:
         raise ProtocolError(400, f"the {what} is not valid UTF-8") from None
     except ValueError as err:  # too many fields
