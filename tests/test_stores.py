@@ -135,6 +135,12 @@ def test_load_refuses_a_graph_that_does_not_conform(tmp_path):
     assert not (tmp_path / "store").exists()
 
 
+def test_load_into_a_url_that_is_not_a_graph_store_says_what_it_answered(oxigraph):
+    done = issgraph("load", "--into", oxigraph.url + "/no-such-endpoint")
+    assert done.returncode == 2
+    assert "the store answered PUT" in done.stderr and "404" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_load_into_an_unreachable_store_says_so(tmp_path):
     done = issgraph("load", "--into", f"http://127.0.0.1:{free_port()}/store")
     assert done.returncode == 2

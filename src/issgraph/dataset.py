@@ -164,11 +164,14 @@ class Dataset:
         return {iri: self.graph(iri) for iri in self.config.graph_iris}
 
     def quads(self) -> Iterator[ox.Quad]:
-        """Every quad of the three named graphs."""
+        """Every quad of the three named graphs, streamed from the store."""
+        if self._directory is not None and os.getpid() == self._no_store_in:
+            for iri in self.config.graph_iris:
+                g = ox.NamedNode(iri)
+                yield from (ox.Quad(t.subject, t.predicate, t.object, g) for t in self.graph(iri))
+            return
         for iri in self.config.graph_iris:
-            g = ox.NamedNode(iri)
-            for t in self.graph(iri):
-                yield ox.Quad(t.subject, t.predicate, t.object, g)
+            yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
 
     def match(self, subject=None, predicate=None, object=None, graphs: tuple[str, ...] | None = None) -> list[ox.Triple]:
         """Triples matching a pattern in the served default graph (data ∪ ontology), or in `graphs`."""
