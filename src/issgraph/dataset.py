@@ -173,12 +173,12 @@ class Dataset:
         for iri in self.config.graph_iris:
             yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
 
-    def match(self, subject=None, predicate=None, object=None, graphs: tuple[str, ...] | None = None) -> list[ox.Triple]:
+    def match(self, subject=None, predicate=None, obj=None, graphs: tuple[str, ...] | None = None) -> list[ox.Triple]:
         """Triples matching a pattern in the served default graph (data ∪ ontology), or in `graphs`."""
         graphs = graphs or (self.config.data_graph, self.config.ontology_graph)
         store = self.store
         found = [q.triple for iri in graphs
-                 for q in store.quads_for_pattern(subject, predicate, object, ox.NamedNode(iri))]
+                 for q in store.quads_for_pattern(subject, predicate, obj, ox.NamedNode(iri))]
         return list(dict.fromkeys(found)) if len(graphs) > 1 else found
 
     def has_term(self, node) -> bool:
@@ -236,7 +236,7 @@ class TripleIndex:
 
     def incoming(self, node) -> list[ox.Triple]:
         """Triples whose object is `node`."""
-        return self.dataset.match(object=node)
+        return self.dataset.match(obj=node)
 
 
 def load(config: Config) -> Dataset:
