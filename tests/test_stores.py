@@ -362,3 +362,92 @@ def test_a_process_that_forks_workers_reads_the_store_through_a_child(directory,
         stored.store
     assert set(stored.ontology) == set(dataset.ontology)      # read by a child process
     assert stored._handles == {}
+
+
+class FakeStore:
+    """A loopback HTTP server answering every POST with one canned (status, content type, body)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        fake = self
+        self.reply = (200, "text/plain", b"")
+        self.requests: list[dict] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                from urllib.parse import parse_qsl
+
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                fake.requests.append({"accept": self.headers["Accept"], "params": parse_qsl(body.decode())})
+                status, ctype, data = fake.reply
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/query"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def fake_store():
+    fake = FakeStore()
+    yield fake
+    fake.close()
+
+
+def remote_engine(dataset, url):
+    from issgraph.engine import RemoteEngine
+
+    config = Config(store="sparql+" + url, query_timeout=5)
+    return RemoteEngine(dataset.with_config(config), 10000)
+
+
+XML_RESULTS = b"""<?xml version="1.0"?>
+<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="x"/></head>
+<results><result><binding name="x"><literal xml:lang="fa">\xd8\xa7\xdb\x8c\xd8\xb3\xd8\xaa\xda\xaf\xd8\xa7\xd9\x87</literal></binding></result></results></sparql>"""
+
+
+def test_remote_engine_reads_the_format_the_store_chose_and_sends_the_served_dataset(dataset, fake_store):
+    from issgraph.engine import QueryJob
+    from issgraph.formats import BY_NAME
+
+    fake_store.reply = (200, "application/sparql-results+xml; charset=utf-8", XML_RESULTS)
+    answer = remote_engine(dataset, fake_store.url).run(QueryJob("SELECT ?x WHERE { ?x ?p ?o }", "SELECT"), BY_NAME["json"])
+    doc = json.loads(answer.body)
+    assert doc["results"]["bindings"] == [{"x": {"type": "literal", "value": "ایستگاه", "xml:lang": "fa"}}]
+    sent = fake_store.requests[-1]
+    assert sent["accept"].startswith("application/sparql-results+json")
+    assert [v for k, v in sent["params"] if k == "default-graph-uri"] == [DATA_GRAPH, "https://w3id.org/issgraph/graph/ontology"]
+    assert len([v for k, v in sent["params"] if k == "named-graph-uri"]) == 3
+    fake_store.reply = (200, "text/turtle", b"<http://a> <http://b> <http://c> .\n")
+    answer = remote_engine(dataset, fake_store.url).run(QueryJob("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+                                                        BY_NAME["ntriples"])
+    assert answer.body == b"<http://a> <http://b> <http://c> .\n"
+
+
+@pytest.mark.parametrize("reply, error, words", [
+    ((500, "text/plain", b"boom"), "StoreUnavailable", "500"),
+    ((200, "application/sparql-results+json", b"{not json"), "StoreUnavailable", "cannot be read"),
+    ((400, "text/plain", b"unsupported function"), "QueryError", "the store refused the query: unsupported function"),
+])
+def test_remote_engine_failures_are_named(dataset, fake_store, reply, error, words):
+    from issgraph import engine
+    from issgraph.formats import BY_NAME
+
+    fake_store.reply = reply
+    with pytest.raises(engine.QueryError) as err:
+        remote_engine(dataset, fake_store.url).run(engine.QueryJob("SELECT * WHERE { ?s ?p ?o }", "SELECT"),
+                                                   BY_NAME["json"])
+    assert type(err.value).__name__ == error and words in str(err.value)

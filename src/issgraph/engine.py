@@ -252,6 +252,10 @@ class RdflibEngine:
         return Answer(write_graph(triples, fmt, self.prefixes), fmt.name, len(triples), truncated)
 
 
+RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.5"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+
+
 class RemoteEngine:
     """Forwards each query to a SPARQL 1.1 server holding the graphs (`--store sparql+http://...`).
 
@@ -289,15 +293,20 @@ class RemoteEngine:
         from .stores import StoreError, request
 
         _check_syntax(job.text)
-        accept = "application/sparql-results+json" if answer_kind(job.form) == "results" else "application/n-triples"
+        results = answer_kind(job.form) == "results"
+        accept = (RESULTS_ACCEPT if results else GRAPH_ACCEPT)
         try:
             with request("POST", self.endpoint, urlencode(self._params(job)).encode("utf-8"),
                          {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
                          timeout=self.timeout) as resp:
-                if accept.endswith("json"):
-                    outcome = ox.parse_query_results(resp, format=ox.QueryResultsFormat.JSON)
+                # Read whatever the store chose among the formats offered (it may not take the first).
+                media = resp.headers.get("Content-Type", "")
+                if results:
+                    kind = ox.QueryResultsFormat.from_media_type(media) or ox.QueryResultsFormat.JSON
+                    outcome = ox.parse_query_results(resp, format=kind)
                 else:
-                    outcome = (q.triple for q in ox.parse(resp, format=ox.RdfFormat.N_TRIPLES))
+                    kind = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+                    outcome = (q.triple for q in ox.parse(resp, format=kind, base_iri=self.endpoint))
                 return write_outcome(outcome, fmt, self.max_rows, self.prefixes)
         except StoreError as err:
             if err.status is not None and 400 <= err.status < 500 and err.status not in (401, 403, 404, 407):
