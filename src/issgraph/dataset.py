@@ -64,15 +64,6 @@ def iter_turtle(data: bytes, path: Path, base_iri: str = CANONICAL_BASE, bnode_p
         raise LoadError(path, str(err)) from None
 
 
-def parse_turtle(path: Path, base_iri: str = CANONICAL_BASE, bnode_prefix: str = "b") -> list[ox.Triple]:
-    """All triples of one Turtle file (see `iter_turtle`)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise LoadError(path, err.strerror or str(err)) from None
-    return list(iter_turtle(data, path, base_iri, bnode_prefix))
-
-
 class Dataset:
     """The served dataset: three named graphs in one store and, as the default graph, data ∪ ontology.
 

@@ -95,7 +95,7 @@ def _granian_app():
     return isolating_app
 
 
-def _serve_granian(app, config: Config, host: str, port: int, workers: int, threads: int) -> int:
+def _serve_granian(app, host: str, port: int, workers: int, threads: int) -> int:
     """Serve with granian (Rust HTTP, a measured alternative; see bench/RESULTS.md)."""
     import multiprocessing
 
@@ -133,7 +133,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
              "on http://%s:%d with %d workers", sum(counts), *counts, dataset.version, answered_by, source,
              host, port, workers)
     if server == "granian":
-        return _serve_granian(app, config, host, port, workers, threads)
+        return _serve_granian(app, host, port, workers, threads)
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": workers,

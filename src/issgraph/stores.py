@@ -74,7 +74,7 @@ def write_into(dataset: Dataset, target: str, timeout: float = 300.0) -> str:
             sep = "&" if "?" in target else "?"
             url = f"{target}{sep}graph={quote(iri, safe='')}"
             request("PUT", url, ntriples(triples).encode("utf-8"), {"Content-Type": NTRIPLES}, timeout).close()
-        return f"{_count(dataset)} triples in {len(dataset.graphs)} graphs put into {target} (Graph Store Protocol)"
+        return f"{_count(dataset)} triples in {len(dataset.config.graph_iris)} graphs put into {target} (Graph Store Protocol)"
     path = Path(target)
     path.mkdir(parents=True, exist_ok=True)
     store = ox.Store(str(path))
@@ -87,7 +87,7 @@ def write_into(dataset: Dataset, target: str, timeout: float = 300.0) -> str:
             "base_iri": dataset.config.base_iri,
             "triples": dict(zip(dataset.config.graph_iris, dataset.counts))}
     (path / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    return f"{_count(dataset)} triples in {len(dataset.graphs)} graphs written to the store in {path}"
+    return f"{_count(dataset)} triples in {len(dataset.config.graph_iris)} graphs written to the store in {path}"
 
 
 def _count(dataset: Dataset) -> int:
@@ -171,7 +171,8 @@ def _canonical(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
     """Sort the triples and name blank nodes in that order, so replicas agree on labels and hashes.
 
     A store renames blank nodes as it pleases; sorting with them masked first makes the
-    result independent of its labels and of the order it returns triples in.
+    result independent of its labels (triples that differ only in blank nodes keep the
+    store's order, which is the same for the same store).
     """
     def masked(term) -> str:
         return "_" if isinstance(term, ox.BlankNode) else str(term)
@@ -180,9 +181,9 @@ def _canonical(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
     names: dict = {}
 
     def stable(term):
-        if isinstance(term, ox.BlankNode):
-            return names.setdefault(term, ox.BlankNode(f"{prefix}{len(names) + 1}"))
-        return term
+        if isinstance(term, ox.BlankNode) and term not in names:
+            names[term] = ox.BlankNode(f"{prefix}{len(names) + 1}")
+        return names.get(term, term)
 
     return [ox.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in ordered]
 
