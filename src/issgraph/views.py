@@ -70,6 +70,11 @@ class Site:
         return Labels(self.dataset)
 
     @cached_property
+    def ontology_index(self) -> "_Ontology":
+        """The ontology's facts and the data's uses of each term, worked out once (it reads all the data)."""
+        return _Ontology(self)
+
+    @cached_property
     def _prefixes(self) -> list[tuple[str, str]]:
         from .namespaces import prefixes_for
 
@@ -430,7 +435,7 @@ def _cross_reference(entries: list[dict], lang: str) -> None:
 
 def ontology_view(site: Site, lang: str) -> dict:
     """Every class, datatype and property of the ontology with labels, definition, domain, range and uses."""
-    onto = _Ontology(site)
+    onto = site.ontology_index
     ns = site.base + "ontology#"
     entries = []
     for subject, f in onto.facts.items():

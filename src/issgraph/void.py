@@ -7,6 +7,7 @@ The dataset's own facts (title, license, source, version, modification date) com
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -38,6 +39,7 @@ def _namespace(iri: str) -> str:
     return iri[:cut + 1]
 
 
+@lru_cache(maxsize=4)
 def statistics(dataset: Dataset) -> dict:
     """Counts over the default graph (data ∪ ontology); entities are the IRIs under the graph's base."""
     triples = dataset.default_triples()
