@@ -320,6 +320,14 @@ def test_directory_store_answers_like_the_files(directory, client):
         local = client.post("/sparql", data={"query": q}, headers={"Accept": "application/sparql-results+json"})
         assert ask(srv.url, q).headers["ETag"] == local.headers["ETag"]
         assert requests.get(srv.url + "/dumps/issgraph.ttl").content == client.get("/dumps/issgraph.ttl").data
+        assert requests.get(srv.url + "/resource/Dragon", headers={"Accept": "text/html"}).status_code == 200
+        # Workers that opened the store (queries, pages) stop cleanly. (The abort this once caused,
+        # a RocksDB thread pool inherited through fork, showed with a 1M-triple store only.)
+        srv.proc.terminate()
+        srv.proc.wait(timeout=15)
+        log = srv.log_text()
+        assert "SIGABRT" not in log and "terminate called" not in log, log
+        assert srv.proc.returncode == 0
     finally:
         srv.stop()
 
