@@ -308,7 +308,7 @@ def test_a_malformed_store_location_is_refused(store):
 # --- an on-disk store ---------------------------------------------------------------------------
 
 def test_directory_store_answers_like_the_files(directory, client):
-    srv = Server("--store", str(directory), "--workers", "1", "--timeout", "3")
+    srv = Server("--store", str(directory), "--workers", "2", "--timeout", "3")
     try:
         for path in QUERIES:
             query = path.read_text(encoding="utf-8")
@@ -320,9 +320,11 @@ def test_directory_store_answers_like_the_files(directory, client):
         local = client.post("/sparql", data={"query": q}, headers={"Accept": "application/sparql-results+json"})
         assert ask(srv.url, q).headers["ETag"] == local.headers["ETag"]
         assert requests.get(srv.url + "/dumps/issgraph.ttl").content == client.get("/dumps/issgraph.ttl").data
-        assert requests.get(srv.url + "/resource/Dragon", headers={"Accept": "text/html"}).status_code == 200
-        # Workers that opened the store (queries, pages) stop cleanly. (The abort this once caused,
-        # a RocksDB thread pool inherited through fork, showed with a 1M-triple store only.)
+        for page in ("/resource/Dragon", "/", "/resource/International_Space_Station"):
+            assert requests.get(srv.url + page, headers={"Accept": "text/html"}).status_code == 200
+        # Workers that opened the store (queries, pages) stop cleanly. (The arbiter never opens it:
+        # workers that inherited its RocksDB handle aborted at exit, seen with `issgraph serve`
+        # under concurrent queries; this test's sequence has not reproduced that abort.)
         srv.proc.terminate()
         srv.proc.wait(timeout=15)
         log = srv.log_text()
