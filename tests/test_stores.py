@@ -135,6 +135,26 @@ def test_load_refuses_a_graph_that_does_not_conform(tmp_path):
     assert not (tmp_path / "store").exists()
 
 
+def test_load_into_a_directory_parses_straight_to_disk_when_there_is_nothing_to_validate(tmp_path, dataset):
+    target = tmp_path / "store"
+    env = {**os.environ, "ISSGRAPH_VALIDATE_ON_START": "0"}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "issgraph.cli", *args], cwd=ROOT, env=env,
+                                       capture_output=True, text=True, timeout=120)
+    done = run("load", "--into", str(target))
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((target / "issgraph-store.json").read_text())
+    assert meta["source_hash"] == dataset.source_hash
+    assert list(meta["triples"].values()) == list(dataset.counts)
+    # A source that fails to parse half-way leaves no store to serve, not a half-written one.
+    bad = tmp_path / "bad.ttl"
+    bad.write_text((ROOT / "data/iss.ttl").read_text(encoding="utf-8") + "\n<x> <y> .\n", encoding="utf-8")
+    done = run("load", "--data", str(bad), "--into", str(target))
+    assert done.returncode == 2 and "bad.ttl:" in done.stderr and "Traceback" not in done.stderr
+    assert not (target / "issgraph-store.json").exists()
+    refused = run("query", "--store", str(target), COUNT)
+    assert refused.returncode == 2 and "issgraph load --into" in refused.stderr
+
+
 def test_load_into_a_url_that_is_not_a_graph_store_says_what_it_answered(oxigraph):
     done = issgraph("load", "--into", oxigraph.url + "/no-such-endpoint")
     assert done.returncode == 2

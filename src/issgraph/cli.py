@@ -117,13 +117,28 @@ def cmd_dump(args) -> int:
 
 
 def cmd_load(args) -> int:
+    from .dataset import Sources
     from .server import default_cache_dir
-    from .stores import StoreError, write_into
-    from .validation import validate_cached
+    from .stores import StoreError, finish_directory_store, is_url, new_directory_store, write_into
+    from .validation import known_valid, validate_cached
 
     config = _config(args, base_iri=args.base_iri)
-    dataset = _load(config)
-    report = validate_cached(dataset, config.cache_dir or default_cache_dir()) if config.validate_on_start else None
+    cache_dir = config.cache_dir or default_cache_dir()
+    try:
+        sources = Sources(config)
+        if not is_url(args.into) and (not config.validate_on_start or known_valid(sources.hash, cache_dir)):
+            # Nothing to validate: parse straight into the on-disk store, with no copy in memory.
+            store = new_directory_store(args.into)
+            print(finish_directory_store(store, load(config, sources, into=store), args.into))
+            return EXIT_OK
+        dataset = load(config, sources)
+    except LoadError as err:
+        print(f"error: cannot read the graph: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    report = validate_cached(dataset, cache_dir) if config.validate_on_start else None
     if report is not None and not report.conforms:
         print(report.to_text(), file=sys.stderr)
         print("error: the graph does not conform to its shapes; not loading it.", file=sys.stderr)

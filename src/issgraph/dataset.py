@@ -230,8 +230,29 @@ class TripleIndex:
         return self.dataset.match(obj=node)
 
 
-def load(config: Config) -> Dataset:
-    """Read and parse the three source files named by the config into a store, or open its store."""
+class Sources:
+    """The three source files' bytes, read once: what a dataset is parsed from and hashed by."""
+
+    def __init__(self, config: Config):
+        self.paths = (config.data_path, config.ontology_path, config.shapes_path)
+        digest = hashlib.sha256()
+        mtimes, self.contents = [], []
+        for p in self.paths:
+            try:
+                data = Path(p).read_bytes()
+                mtimes.append(Path(p).stat().st_mtime)
+            except OSError as err:
+                raise LoadError(p, err.strerror or str(err)) from None
+            digest.update(data)
+            self.contents.append(data)
+        digest.update(config.base_iri.encode())
+        self.hash = digest.hexdigest()
+        self.modified = datetime.fromtimestamp(int(max(mtimes)), tz=timezone.utc)
+
+
+def load(config: Config, sources: Sources | None = None, into: ox.Store | None = None) -> Dataset:
+    """Parse the three source files named by the config into a store (a new in-memory one unless
+    `into` is given), or, with `config.store` set, open that store."""
     if config.store is not None:
         from .stores import StoreError, open_dataset
 
@@ -239,23 +260,10 @@ def load(config: Config) -> Dataset:
             return open_dataset(config)
         except StoreError as err:
             raise LoadError(Path("."), str(err)) from None
-    paths = (config.data_path, config.ontology_path, config.shapes_path)
-    digest = hashlib.sha256()
-    mtimes, sources = [], []
-    for p in paths:
-        try:
-            data = Path(p).read_bytes()
-            mtimes.append(Path(p).stat().st_mtime)
-        except OSError as err:
-            raise LoadError(p, err.strerror or str(err)) from None
-        digest.update(data)
-        sources.append(data)
-    digest.update(config.base_iri.encode())
-    store = ox.Store()
-    for data, path, prefix, iri in zip(sources, paths, ("d", "o", "s"), config.graph_iris):
+    sources = sources or Sources(config)
+    store = ox.Store() if into is None else into
+    for data, path, prefix, iri in zip(sources.contents, sources.paths, ("d", "o", "s"), config.graph_iris):
         g = ox.NamedNode(iri)
         store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g)
                           for t in iter_turtle(data, path, bnode_prefix=prefix, new_base=config.base_iri))
-    modified = datetime.fromtimestamp(int(max(mtimes)), tz=timezone.utc)
-    return Dataset(config, store, digest.hexdigest(), modified)
-
+    return Dataset(config, store, sources.hash, sources.modified)

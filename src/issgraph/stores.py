@@ -75,14 +75,26 @@ def write_into(dataset: Dataset, target: str, timeout: float = 300.0) -> str:
             url = f"{target}{sep}graph={quote(iri, safe='')}"
             request("PUT", url, ntriples(triples).encode("utf-8"), {"Content-Type": NTRIPLES}, timeout).close()
         return f"{_count(dataset)} triples in {len(dataset.config.graph_iris)} graphs put into {target} (Graph Store Protocol)"
+    store = new_directory_store(target)
+    store.bulk_extend(dataset.quads())
+    return finish_directory_store(store, dataset, target)
+
+
+def new_directory_store(target: str | Path) -> ox.Store:
+    """An on-disk store in `target`, emptied: the directory holds one dataset, replaced whole."""
     path = Path(target)
     path.mkdir(parents=True, exist_ok=True)
+    (path / META_FILE).unlink(missing_ok=True)     # until finished, it is not a store to serve
     store = ox.Store(str(path))
-    store.clear()                      # the directory holds this dataset only: replace it whole
-    store.bulk_extend(dataset.quads())
+    store.clear()
+    return store
+
+
+def finish_directory_store(store: ox.Store, dataset: Dataset, target: str | Path) -> str:
+    """Compact the written store and record what it holds (read back by `--store DIR`)."""
     store.flush()
     store.optimize()
-    del store
+    path = Path(target)
     meta = {"source_hash": dataset.source_hash, "modified": dataset.modified.isoformat(),
             "base_iri": dataset.config.base_iri,
             "triples": dict(zip(dataset.config.graph_iris, dataset.counts))}

@@ -101,10 +101,20 @@ def validate(dataset: Dataset) -> Report:
     return Report(bool(conforms), tuple(violations))
 
 
+def _marker(source_hash: str, cache_dir: Path | None) -> Path | None:
+    return Path(cache_dir) / f"valid-{source_hash}" if cache_dir else None
+
+
+def known_valid(source_hash: str, cache_dir: Path | None) -> bool:
+    """Whether sources with this hash were validated before and conformed."""
+    marker = _marker(source_hash, cache_dir)
+    return marker is not None and marker.exists()
+
+
 def validate_cached(dataset: Dataset, cache_dir: Path | None) -> Report:
     """`validate`, remembering a conforming result by the sources' hash in cache_dir."""
-    marker = Path(cache_dir) / f"valid-{dataset.source_hash}" if cache_dir else None
-    if marker is not None and marker.exists():
+    marker = _marker(dataset.source_hash, cache_dir)
+    if known_valid(dataset.source_hash, cache_dir):
         return Report(True, ())
     report = validate(dataset)
     if marker is not None and report.conforms:
