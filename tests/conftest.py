@@ -54,7 +54,9 @@ def free_port() -> int:
 class Server:
     """`issgraph serve` (gunicorn) in a subprocess on a free loopback port."""
 
-    def __init__(self, *args: str, env: dict | None = None):
+    def __init__(self, *args: str, env: dict | None = None, probe: dict | None = None):
+        """`probe`: the query parameters of the GET /sparql that tells the server is up (default:
+        none, i.e. the service description)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "issgraph.cli", "serve", "--port", str(self.port), *args]
@@ -68,7 +70,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_text()}")
             try:
-                requests.get(self.url + "/sparql", headers={"Accept": "text/turtle"}, timeout=1)
+                requests.get(self.url + "/sparql", params=probe, headers={"Accept": "text/turtle"}, timeout=1)
                 return
             except requests.ConnectionError:
                 time.sleep(0.1)

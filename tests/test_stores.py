@@ -342,9 +342,29 @@ def test_directory_store_answers_like_the_files(directory, client):
         assert requests.get(srv.url + "/dumps/issgraph.ttl").content == client.get("/dumps/issgraph.ttl").data
         for page in ("/resource/Dragon", "/", "/resource/International_Space_Station"):
             assert requests.get(srv.url + page, headers={"Accept": "text/html"}).status_code == 200
-        # Workers that opened the store (queries, pages) stop cleanly. (The arbiter never opens it:
-        # workers that inherited its RocksDB handle aborted at exit, seen with `issgraph serve`
-        # under concurrent queries; this test's sequence has not reproduced that abort.)
+    finally:
+        srv.stop()
+
+
+def test_workers_over_an_on_disk_store_stop_cleanly(directory):
+    """The arbiter never opens the store: workers that inherited its RocksDB handle through fork
+    aborted when they exited ("terminate called ... No such process", SIGABRT)."""
+    import concurrent.futures
+
+    # Up when it answers a query: the service description would have each worker open the store
+    # at once, which hides the abort.
+    srv = Server("--store", str(directory), "--timeout", "3", env={"ISSGRAPH_VALIDATE_ON_START": "0"},
+                 probe={"query": "ASK {}"})
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda i: ask(srv.url, COUNT + f" LIMIT {i + 1}"), range(4)))
+        assert all(a.status_code == 200 for a in answers)
+        pages = ["/", "/resource/Dragon", "/resource/Soyuz", "/resource/Progress", "/resource/Japan",
+                 "/resource/International_Space_Station", "/resource/Passage_P3", "/resource/Space_Shuttle"]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:       # pages reach both workers
+            codes = list(pool.map(lambda p: requests.get(srv.url + p, headers={"Accept": "text/html"}).status_code,
+                                  pages))
+        assert codes == [200] * len(pages)
         srv.proc.terminate()
         srv.proc.wait(timeout=15)
         log = srv.log_text()
