@@ -431,10 +431,10 @@ class FakeStore:
 
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 fake.requests.append({"accept": self.headers["Accept"], "params": parse_qsl(body.decode())})
-                status, ctype, data = fake.reply
+                status, ctype, data, *cut = fake.reply
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(len(data) + (1000 if cut else 0)))   # cut: a short body
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -491,6 +491,8 @@ def test_remote_engine_reads_the_format_the_store_chose_and_sends_the_served_dat
     ((500, "text/plain", b"boom"), "StoreUnavailable", "500"),
     ((200, "application/sparql-results+json", b"{not json"), "StoreUnavailable", "cannot be read"),
     ((400, "text/plain", b"unsupported function"), "QueryError", "the store refused the query: unsupported function"),
+    ((200, "application/sparql-results+json", b'{"head":{"vars":["s"]},"results":{"bindings":[', "cut"),
+     "StoreUnavailable", "stopped answering"),
 ])
 def test_remote_engine_failures_are_named(dataset, fake_store, reply, error, words):
     from issgraph import engine

@@ -7,6 +7,7 @@ Nothing here knows HTTP, and nothing here guards: callers pass queries `guard` a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http.client import HTTPException
 from itertools import islice
 from urllib.parse import urlencode
 
@@ -314,6 +315,8 @@ class RemoteEngine:
             raise StoreUnavailable(str(err)) from None
         except (SyntaxError, ValueError) as err:
             raise StoreUnavailable(f"the store at {self.endpoint} sent an answer that cannot be read: {err}") from None
+        except (OSError, HTTPException) as err:     # the connection failed, timed out or was cut mid-answer
+            raise StoreUnavailable(f"the store at {self.endpoint} stopped answering: {err!r}") from None
 
 
 class StoreUnavailable(QueryError):
