@@ -431,12 +431,15 @@ class FakeStore:
 
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 fake.requests.append({"accept": self.headers["Accept"], "params": parse_qsl(body.decode())})
-                status, ctype, data, *cut = fake.reply
+                status, ctype, data, *how = fake.reply
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data) + (1000 if cut else 0)))   # cut: a short body
+                self.send_header("Content-Length", str(len(data) + (1000 if how else 0)))   # the rest never comes
                 self.end_headers()
                 self.wfile.write(data)
+                if how == ["stall"]:
+                    self.wfile.flush()
+                    time.sleep(4)
 
             def log_message(self, *args):
                 pass
@@ -460,7 +463,7 @@ def fake_store():
 def remote_engine(dataset, url):
     from issgraph.engine import RemoteEngine
 
-    config = Config(store="sparql+" + url, query_timeout=5)
+    config = Config(store="sparql+" + url, query_timeout=0.5)      # the socket gives up 2 s later
     return RemoteEngine(dataset.with_config(config), 10000)
 
 
@@ -492,6 +495,8 @@ def test_remote_engine_reads_the_format_the_store_chose_and_sends_the_served_dat
     ((200, "application/sparql-results+json", b"{not json"), "StoreUnavailable", "cannot be read"),
     ((400, "text/plain", b"unsupported function"), "QueryError", "the store refused the query: unsupported function"),
     ((200, "application/sparql-results+json", b'{"head":{"vars":["s"]},"results":{"bindings":[', "cut"),
+     "StoreUnavailable", "cannot be read"),
+    ((200, "application/sparql-results+json", b'{"head":{"vars":["s"]},"results":{"bindings":[', "stall"),
      "StoreUnavailable", "stopped answering"),
 ])
 def test_remote_engine_failures_are_named(dataset, fake_store, reply, error, words):
