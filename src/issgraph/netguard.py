@@ -135,7 +135,8 @@ def allow_only(url: str) -> str:
     For a front end over a remote SPARQL store, which must connect to it: the kernel layers of
     ``isolate_process`` cannot tell one address from another, so this installs the Python audit
     hook only, allowing name resolution of the store's host, connections to the addresses it
-    resolves to (now, and as resolved again later) on its port, and URL requests to that origin.
+    resolves to when this is called (a store that moves later needs a restart) on its port, and
+    URL requests to that origin.
     No native code in such a process evaluates queries (the store does), so every path a
     client's input can take passes through the hook.
     """
