@@ -274,7 +274,7 @@ def test_resource_page_validates_in_both_languages(client, name, lang):
     assert labels["en"] in text and labels["fa"] in text
     assert not foreign_assets(tree)
     hrefs = {a.get("href") for a in tree.iter("a")}
-    assert "/.well-known/void" in hrefs
+    assert f"/.well-known/void?lang={lang}" in hrefs
     assert {f"/data/{name}.{f.extension}" for f in GRAPH_FORMATS} <= hrefs
     if lang == "fa":
         heads = [text_of(th) for th in tree.iter("th") if th.get("scope") == "row"]
@@ -353,8 +353,12 @@ def test_where_a_term_is_used_is_a_sparql_query(client, term, query_var):
         expected = len(list(SOURCE_DATA.triples((None, iri, None))))
     assert shown == expected > 0
     parts = urlsplit(link.get("href"))
-    assert parts.path == "/sparql" and "query" in parse_qs(parts.query)
-    r = client.get(link.get("href"), headers={"Accept": "application/sparql-results+json"})
+    args = parse_qs(parts.query)
+    assert parts.path == "/query" and args["lang"] == ["en"] and "query" in args
+    page = parse_html(client.get(link.get("href")).data)
+    assert int(page.find(".//span[@id='result-count']").get("data-count")) == expected
+    r = client.get("/sparql", query_string={"query": args["query"][0]},
+                   headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200
     rows = json.loads(r.data)["results"]["bindings"]
     assert len(rows) == expected and all(query_var in row for row in rows)
@@ -377,7 +381,7 @@ def test_other_pages_validate(client, path, lang):
     assert r.status_code == 200
     tree = parse_html(r.data)
     assert not foreign_assets(tree)
-    assert "/.well-known/void" in {a.get("href") for a in tree.iter("a")}
+    assert f"/.well-known/void?lang={lang}" in {a.get("href") for a in tree.iter("a")}
 
 
 def test_dataset_page_shows_computed_statistics(client):
@@ -391,7 +395,7 @@ def test_dataset_page_shows_computed_statistics(client):
     count = len(SOURCE_DEFAULT)
     assert f"{count:,}" in en
     assert f"{count:,}".replace(",", "٬").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) in fa
-    assert 'href="/ontology#Launch"' in en
+    assert 'href="/ontology?lang=en#Launch"' in en
 
 
 # Not found, not acceptable ----------------------------------------------------------------------------
@@ -721,7 +725,8 @@ def test_another_base_iri_is_served_at_the_same_paths(app):
                 URIRef("http://example.org/kg/resource/International_Space_Station")) in graph
         assert not any(str(t).startswith(BASE) for triple in graph for t in triple)
         page = get(client, f"/page/{LAUNCH}?lang=en").data.decode()
-        assert 'href="/resource/International_Space_Station"' in page and 'href="/ontology#date"' in page
+        assert ('href="/resource/International_Space_Station?lang=en"' in page
+                and 'href="/ontology?lang=en#date"' in page)
         context = json.loads(get(client, "/context.jsonld").data)["@context"]
         assert context["@vocab"] == "http://example.org/kg/ontology#"
         void = parse_both(get(client, "/.well-known/void", "text/turtle").data, formats.BY_NAME["turtle"])

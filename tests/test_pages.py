@@ -75,7 +75,7 @@ def test_home_page_says_what_the_graph_is_in_its_language(client, dataset, lang)
     lead = by_class(tree, "p", "lead")[0]
     assert text(lead) == description.value
     links = {a.get("href") for a in tree.iter("a")}
-    for target in (f"/query?lang={lang}", f"/dumps/?lang={lang}", "/.well-known/void", f"/ontology?lang={lang}",
+    for target in (f"/query?lang={lang}", f"/dumps/?lang={lang}", f"/.well-known/void?lang={lang}", f"/ontology?lang={lang}",
                    f"/resource/Source_text?lang={lang}"):
         assert target in links, target
 
@@ -434,7 +434,7 @@ def test_no_script_select_renders_a_table_with_linked_labelled_iris(client):
     assert len(rows) == 6
     first = rows[0].findall("td")
     link = first[1].find("a")
-    assert link.get("href") == "/resource/Russia" and text(link) == "Russia"
+    assert link.get("href") == "/resource/Russia?lang=en" and text(link) == "Russia"
     assert link.get("title") == RES + "Russia"
     assert text(first[3]).startswith("روسیه")
     assert text(first[4]) == "7 xsd:integer"

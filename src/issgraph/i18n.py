@@ -49,12 +49,18 @@ WORDS = {
     "domain": ("Domain", "دامنه"),
     "range": ("Range", "برد"),
     "used": ("Used in the data", "کاربرد در داده‌ها"),
-    "times": ("times", "بار"),
-    "instances": ("instances", "نمونه"),
+    "times": ("{n} times", "{n} بار"),
+    "times_one": ("{n} time", "{n} بار"),
+    "instances": ("{n} instances", "{n} نمونه"),
+    "instances_one": ("{n} instance", "{n} نمونه"),
+    "bytes_n": ("{n} bytes", "{n} بایت"),
+    "bytes_n_one": ("{n} byte", "{n} بایت"),
     "list_uses": ("list them (SPARQL)", "فهرست آن‌ها (SPARQL)"),
     "domain_of": ("Domain of", "دامنهٔ"),
     "range_of": ("Range of", "بردِ"),
     "definition": ("Definition", "تعریف"),
+    "definition_in": ("No definition in English yet; in {language}:", "تعریف فارسی هنوز نیامده است؛ به {language}:"),
+    "comma": (", ", "، "),
     "subclass_of": ("Subclass of", "زیرکلاسِ"),
     "subproperty_of": ("Subproperty of", "زیرویژگیِ"),
     "equivalent_to": ("Equivalent to", "هم‌ارزِ"),
@@ -132,7 +138,9 @@ WORDS = {
     "q_run": ("Run", "اجرا"),
     "q_result": ("Result", "نتیجه"),
     "q_rows": ("{n} rows", "{n} ردیف"),
+    "q_rows_one": ("{n} row", "{n} ردیف"),
     "q_triples": ("{n} triples", "{n} سه‌تایی"),
+    "q_triples_one": ("{n} triple", "{n} سه‌تایی"),
     "q_ms": ("{ms} ms", "{ms} میلی‌ثانیه"),
     "q_yes": ("Yes", "بله"),
     "q_no": ("No", "خیر"),
@@ -288,3 +296,105 @@ _RANK.update({"ي": _RANK["ی"], "ك": _RANK["ک"], "ى": _RANK["ی"], "ة": _RA
 def sort_key(text: str) -> tuple[int, ...]:
     """A key that sorts English case-insensitively and Persian in its alphabet's order (پ after ب, not after ی)."""
     return tuple(_RANK.get(ch, ord(ch)) for ch in text.casefold() if ch not in "\u200c\u200d")
+
+
+# Language persistence --------------------------------------------------------------------------
+
+def with_lang(href: str, lang: str) -> str:
+    """A local link that keeps the page's language: '/ontology#C' -> '/ontology?lang=fa#C'.
+
+    The language travels in the address (not a cookie), so every page is cacheable per address,
+    a shared link opens in the language it was copied in, and a crawler sees both languages.
+    Links to other hosts, to fragments of the same page and to non-page files are left alone.
+    """
+    if not href.startswith("/") or href.startswith("//") or lang not in LANGS:
+        return href
+    path, hash_, fragment = href.partition("#")
+    base, _, query = path.partition("?")
+    kept = [p for p in query.split("&") if p and not p.startswith("lang=")]
+    kept.append("lang=" + lang)
+    return f"{base}?{'&'.join(kept)}{hash_}{fragment}"
+
+
+# Counting and lists ------------------------------------------------------------------------------
+
+def counted(key: str, n: int, lang: str) -> str:
+    """'{n} rows' with the plural rule of the language: English '1 row' / '2 rows'; Persian nouns
+    after a number stay singular ('۱ ردیف', '۲ ردیف'), with Persian digits and separators."""
+    form = key + "_one" if n == 1 and (key + "_one") in WORDS else key
+    return word(form, lang).format(n=number(str(n), lang))
+
+
+def join(items: list[str], lang: str) -> str:
+    """A list as the language writes it: 'a, b, c' in English, 'a، b، c' in Persian."""
+    return ("، " if lang == "fa" else ", ").join(items)
+
+
+LANGUAGE_NAMES = {"en": ("English", "انگلیسی"), "fa": ("Persian", "فارسی"), "ar": ("Arabic", "عربی"),
+                  "de": ("German", "آلمانی"), "fr": ("French", "فرانسوی"), "ru": ("Russian", "روسی"),
+                  "ja": ("Japanese", "ژاپنی"), "it": ("Italian", "ایتالیایی")}
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language tag as people say it: 'fa' -> 'Persian' / 'فارسی'; unknown tags stay as they are."""
+    pair = LANGUAGE_NAMES.get(code.split("-")[0].lower())
+    if pair is None:
+        return code
+    return pair[1] if lang == "fa" else pair[0]
+
+
+# Both calendars ----------------------------------------------------------------------------------
+
+def _solar_day(d: dt.date) -> jdatetime.date:
+    return jdatetime.date.fromgregorian(date=d)
+
+
+def _solar_month_text(j: jdatetime.date, lang: str, with_year: bool = True) -> str:
+    months = SOLAR_MONTHS if lang == "fa" else SOLAR_MONTHS_EN
+    return f"{months[j.month - 1]} {j.year}" if with_year else months[j.month - 1]
+
+
+def solar_hijri_span(value: str, datatype: str, lang: str) -> str | None:
+    """The Solar Hijri date of a Gregorian xsd:date, or the Solar Hijri span of a gYearMonth or gYear.
+
+    Computed with jdatetime from the Gregorian value at its own precision: '2008-03-09' ->
+    '19 Esfand 1386'; '2011-07' (1–31 July) -> 'Tir–Mordad 1390'; '2015' -> '1393–1394'.
+    None when the value cannot be read.
+    """
+    try:
+        if datatype.endswith("#date"):
+            d = dt.date.fromisoformat(value[:10])
+            j = _solar_day(d)
+            return solar_hijri(f"{j.year}-{j.month:02d}-{j.day:02d}", lang)
+        if datatype.endswith("#gYearMonth"):
+            y, m = int(value[:4]), int(value[5:7])
+            first = _solar_day(dt.date(y, m, 1))
+            last = _solar_day(dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+        elif datatype.endswith("#gYear"):
+            y = int(value[:4])
+            first, last = _solar_day(dt.date(y, 1, 1)), _solar_day(dt.date(y, 12, 31))
+            return digits(f"{first.year}–{last.year}", lang)
+        else:
+            return None
+    except (ValueError, IndexError, OverflowError):
+        return None
+    if first.year == last.year:
+        text = f"{_solar_month_text(first, lang, False)}–{_solar_month_text(last, lang)}"
+    else:
+        text = f"{_solar_month_text(first, lang)} – {_solar_month_text(last, lang)}"
+    return digits(text, lang)
+
+
+def both_calendars(value: str, datatype: str, lang: str) -> tuple[str, str | None]:
+    """(the date in the page's calendar, the other calendar's text with its name) for a Gregorian value.
+
+    Persian pages lead with Solar Hijri, English pages with Gregorian; month and year precision
+    give the Solar Hijri span they cover. The second part is None when no Solar Hijri form exists.
+    """
+    greg = gregorian(value, datatype, lang)
+    solar = solar_hijri_span(value, datatype, lang)
+    if solar is None:
+        return greg, None
+    if lang == "fa":
+        return solar, f"{greg} {word('gregorian', lang)}"
+    return greg, f"{solar} {word('solar_hijri', lang)}"

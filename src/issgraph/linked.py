@@ -8,9 +8,9 @@ the negotiated format. Routes only pick the document; the functions below build 
 """
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 
 from . import formats, i18n
 from .describe import Description, describe, exists, graph_triples
@@ -90,10 +90,30 @@ def format_links(prefix: str) -> list[dict]:
             for f in formats.GRAPH]
 
 
-def render_page(template: str, lang: str, status: int = 200, **ctx) -> Document:
-    """An HTML page in `lang` with the UI's words and number writer at hand."""
+def alternates(path: str, keep: tuple[str, ...] = ()) -> dict[str, str]:
+    """The page at `path` in each language, and with no language (x-default: the reader's browser
+    decides), for hreflang links; `keep` names the request arguments the page depends on."""
+    args = [(k, request.args[k]) for k in keep if request.args.get(k)]
+    out = {}
+    for lang in (*LANGS, "x-default"):
+        query = urlencode(args + ([("lang", lang)] if lang in LANGS else []))
+        out[lang] = path + ("?" + query if query else "")
+    return out
+
+
+def render_page(template: str, lang: str, status: int = 200, path: str | None = None,
+                keep: tuple[str, ...] = (), **ctx) -> Document:
+    """An HTML page in `lang` with the UI's words, number writer and language-keeping links at hand.
+
+    `path` is the page's own address (for its hreflang alternates; default: the request's path);
+    cached pages pass their canonical one, so /page/X and /resource/X share one document.
+    """
     body = render_template(template, lang=lang, other_lang="en" if lang == "fa" else "fa",
-                           w=lambda k: word(k, lang), num=lambda n: i18n.number(str(n), lang), **ctx)
+                           w=lambda k: word(k, lang), num=lambda n: i18n.number(str(n), lang),
+                           counted=lambda k, n: i18n.counted(k, n, lang), L=lambda href: i18n.with_lang(href, lang),
+                           join=lambda items: i18n.join(list(items), lang),
+                           language_name=lambda code: i18n.language_name(code, lang),
+                           alternates=alternates(path or request.path, keep), **ctx)
     return Document.of(body.encode("utf-8"), formats.HTML.content_type, status)
 
 
@@ -116,7 +136,8 @@ def resource_document(name: str, fmt: formats.Format, lang: str) -> Document:
     def build() -> Document:
         desc = describe(svc.dataset, iri)
         if fmt is formats.HTML:
-            return render_page("resource.html", lang, v=resource_view(svc.site, desc, lang),
+            return render_page("resource.html", lang, path=f"/resource/{url_path(name)}",
+                               v=resource_view(svc.site, desc, lang),
                                formats=format_links(f"/data/{url_path(name)}"))
         return svc.documents.rdf(desc.triples, fmt)
 
@@ -157,7 +178,7 @@ def ontology_document(fmt: formats.Format, lang: str) -> Document:
     svc = _svc()
     if fmt is formats.HTML:
         return svc.documents.get(("ontology", "html", lang), lambda: render_page(
-            "ontology.html", lang, o=ontology_view(svc.site, lang), formats=format_links("/ontology")))
+            "ontology.html", lang, path="/ontology", o=ontology_view(svc.site, lang), formats=format_links("/ontology")))
     return svc.documents.get(("ontology", fmt.name),
                              lambda: svc.documents.rdf(sorted(svc.dataset.ontology, key=str), fmt))
 
@@ -245,16 +266,26 @@ def dataset_page(lang: str) -> Document:
 
     def build() -> Document:
         desc = Description(svc.config.dataset_iri, describe_void(svc.dataset, host), [], [])
-        view = dataset_view(svc.site, desc, statistics(svc.dataset), lang)
-        return render_page("resource.html", lang, v=view, formats=format_links("/dataset"), dumps=dump_rows())
+        view = dataset_view(svc.site, desc, statistics(svc.dataset), lang, host)
+        return render_page("resource.html", lang, path="/dataset", v=view, formats=format_links("/dataset"),
+                           dumps=dump_rows())
 
     return svc.documents.get(("dataset-page", host, lang), build)
 
 
+# RDF first: a client that accepts anything (*/*) gets the VoID description, as it always did.
+VOID_OFFERS = (*formats.GRAPH, formats.HTML)
+
+
 @bp.get("/.well-known/void")
 def void() -> Response:
-    """The VoID description at its well-known address, in the negotiated RDF format."""
-    fmt = _choose(RDF_OFFERS)
+    """The VoID description at its well-known address, in the negotiated RDF format; a browser
+    (which asks for HTML first) is sent on to the dataset's page in its language (303)."""
+    fmt = _choose(VOID_OFFERS)
+    if fmt is formats.HTML:
+        response = redirect(i18n.with_lang("/dataset", page_lang()), 303)
+        response.headers["Vary"] = "Accept, Accept-Language"
+        return response
     return send_document(void_document(fmt), location=f"/void.{fmt.extension}")
 
 
@@ -315,7 +346,7 @@ def dumps_index() -> Response:
     """The downloads page: every dump with its media type and size."""
     svc, lang = _svc(), page_lang()
     doc = svc.documents.get(("dumps-page", lang), lambda: render_page(
-        "dumps.html", lang, dumps=dump_rows(), version=svc.dataset.version))
+        "dumps.html", lang, path="/dumps/", dumps=dump_rows(), version=svc.dataset.version))
     return send_document(doc, vary="Accept-Language")
 
 

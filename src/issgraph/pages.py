@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request
 from markupsafe import Markup
@@ -71,7 +72,7 @@ def home_page() -> Response:
         size = home.size(svc.queries, svc.config)
         found = _examples()
         return render_page(
-            "home.html", lang,
+            "home.html", lang, path="/",
             size=size, number=lambda n: home.number(n, lang),
             intro=home.description(svc.dataset, lang),
             groups=home.start_points(svc.dataset, svc.site, lang),
@@ -81,6 +82,16 @@ def home_page() -> Response:
             pictures=PICTURES)
 
     return send_document(svc.documents.get(("home", lang), build), vary="Accept-Language")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon where browsers and crawlers look for it without being told (static/favicon.ico,
+    the same drawing as static/favicon.svg, as a 32×32 PNG inside an ICO)."""
+    svc = _svc()
+    doc = svc.documents.get(("favicon",), lambda: Document.of(
+        (Path(__file__).parent / "static" / "favicon.ico").read_bytes(), "image/vnd.microsoft.icon"))
+    return send_document(doc, vary="", cache_seconds=86400)
 
 
 @bp.get("/pictures/<name>.svg")
@@ -108,7 +119,7 @@ def query_page() -> Response:
     if text is None or not text.strip():
         text = querypage.default_query(svc.prefixes)
     status = outcome.status if outcome is not None and outcome.kind == "error" else 200
-    doc = render_page("query.html", lang, status, query=text, outcome=outcome, examples=_examples(),
+    doc = render_page("query.html", lang, status, keep=("query", "example"), query=text, outcome=outcome, examples=_examples(),
                 chosen=chosen, line_count=max(text.count("\n") + 1, 1),
                 number=lambda n: home.number(n, lang), number_ms=lambda ms: home.number_ms(ms, lang),
                 base=svc.site.base, prefixes=svc.prefixes)
@@ -144,7 +155,7 @@ def search_page() -> Response:
             body = json.dumps({"error": message, "q": raw[:MAX_QUERY_CHARS]}, ensure_ascii=False)
             return Response(body + "\n", 400, content_type=JSON_TYPE, headers={"Vary": "Accept, Accept-Language"})
         status = 200 if reason == "empty" and not raw else 400
-        doc = render_page("search.html", lang, status, q=raw[:MAX_QUERY_CHARS], results=None, message=message)
+        doc = render_page("search.html", lang, status, keep=("q",), q=raw[:MAX_QUERY_CHARS], results=None, message=message)
         return Response(doc.body, doc.status, content_type=doc.content_type,
                         headers={"Vary": "Accept, Accept-Language"})
     results = _search().search(q, lang)
@@ -152,7 +163,7 @@ def search_page() -> Response:
         body = json.dumps({"q": q, "lang": lang, "count": len(results),
                            "results": [r.as_json() for r in results]}, ensure_ascii=False)
         return Response(body + "\n", content_type=JSON_TYPE, headers={"Vary": "Accept, Accept-Language"})
-    doc = render_page("search.html", lang, q=q, results=results, message=None)
+    doc = render_page("search.html", lang, keep=("q",), q=q, results=results, message=None)
     return Response(doc.body, content_type=doc.content_type, headers={"Vary": "Accept, Accept-Language"})
 
 

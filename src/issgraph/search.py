@@ -51,10 +51,7 @@ def page_href(site: Site, iri: str, lang: str) -> str:
     local = site.local(iri)
     if local is None:
         return iri
-    path, hash_, fragment = local.partition("#")
-    if lang != "en":
-        path += ("&" if "?" in path else "?") + "lang=" + lang
-    return path + hash_ + fragment
+    return i18n.with_lang(local, lang)
 
 
 def check_query(q: str | None) -> str:

@@ -116,7 +116,8 @@ class Site:
         """A link to `iri`: on this host when it is the graph's own, labelled in the page's language."""
         label, label_lang = self.name(iri, lang)
         local = self.local(iri)
-        return {"href": local or iri, "label": label, "iri": iri, "external": local is None,
+        href = i18n.with_lang(local, lang) if local is not None else iri
+        return {"href": href, "label": label, "iri": iri, "external": local is None,
                 "lang": label_lang if label_lang and label_lang != lang else None, "code": label_lang is None}
 
 
@@ -146,15 +147,11 @@ class Row:
     values: list[Value]
 
 
-def _date_value(term: ox.Literal, kind: str, lang: str, solar: str | None) -> Value:
-    """A date in the page's calendar first: Solar Hijri on Persian pages, Gregorian on English ones."""
-    greg = i18n.gregorian(term.value, XSD + kind, lang)
-    if not solar:
-        return Value("literal", text=greg, machine=term.value)
-    sh = i18n.solar_hijri(solar, lang)
-    if lang == "fa":
-        return Value("literal", text=sh, alt_calendar=f"{greg} {i18n.word('gregorian', lang)}", machine=term.value)
-    return Value("literal", text=greg, alt_calendar=f"{sh} {i18n.word('solar_hijri', lang)}", machine=term.value)
+def _date_value(term: ox.Literal, kind: str, lang: str) -> Value:
+    """A date in the page's calendar first (Solar Hijri on Persian pages), the other calendar beside it,
+    both computed from the Gregorian value at its own precision (i18n.both_calendars)."""
+    first, other = i18n.both_calendars(term.value, XSD + kind, lang)
+    return Value("literal", text=first, alt_calendar=other, machine=term.value)
 
 
 def literal_value(site: Site, term: ox.Literal, lang: str, solar: str | None = None) -> Value:
@@ -162,7 +159,7 @@ def literal_value(site: Site, term: ox.Literal, lang: str, solar: str | None = N
     datatype = term.datatype.value if term.datatype else None
     local = datatype[len(XSD):] if datatype and datatype.startswith(XSD) else None
     if local in DATES:
-        return _date_value(term, local, lang, solar if local == "date" else None)
+        return _date_value(term, local, lang)
     if datatype and datatype.endswith("#SolarHijriDate"):
         return Value("literal", text=i18n.solar_hijri(term.value, lang))
     if local == "boolean":
@@ -175,8 +172,10 @@ def literal_value(site: Site, term: ox.Literal, lang: str, solar: str | None = N
     return Value("literal", text=term.value, datatype=shown)
 
 
-def _value(site: Site, term, lang: str, solar: str | None) -> Value:
-    """Any RDF term as a value of the property table."""
+def _value(site: Site, term, lang: str, solar: str | None, pred: str = "") -> Value:
+    """Any RDF term as a value of the property table (a dcterms:language code as the language's name)."""
+    if pred == DCTERMS + "language" and isinstance(term, ox.Literal) and not term.language:
+        return Value("literal", text=i18n.language_name(term.value, lang), lang=lang)
     if isinstance(term, ox.NamedNode):
         return Value("link", link=site.link(term.value, lang))
     if isinstance(term, ox.BlankNode):
@@ -211,7 +210,7 @@ def _rows(site: Site, by_pred: dict, lang: str, skip: set[str]) -> list[Row]:
             continue
         if pred.endswith("ontology#solarHijriDate") and has_date:
             continue   # shown beside the Gregorian date
-        values = sorted((_value(site, o, lang, solar) for o in objects), key=_value_order(lang))
+        values = sorted((_value(site, o, lang, solar, pred) for o in objects), key=_value_order(lang))
         rows.append(Row(site.link(pred, lang), values))
     rows.sort(key=lambda r: (r.predicate["iri"] != RDF_TYPE, i18n.sort_key(r.predicate["label"])))
     return rows
@@ -282,9 +281,21 @@ def resource_view(site: Site, description: Description, lang: str, skip: set[str
     }
 
 
-def dataset_view(site: Site, description: Description, stats: dict, lang: str) -> dict:
+def _keep_on_host(view: dict, host: str, lang: str) -> None:
+    """Links to this host's own addresses (the VoID names its endpoint and dumps by full URL) become
+    local links in the page's language, like every other internal link."""
+    if not host:
+        return
+    for row in view["rows"]:
+        for v in row.values:
+            if v.link and v.link["iri"].startswith(host):
+                v.link = {**v.link, "href": i18n.with_lang("/" + v.link["iri"][len(host):], lang), "external": False}
+
+
+def dataset_view(site: Site, description: Description, stats: dict, lang: str, host: str = "") -> dict:
     """The dataset page: its own facts as rows, then statistics, partitions and named graphs as tables."""
     view = resource_view(site, description, lang, skip=VOID_TABLES)
+    _keep_on_host(view, host.rstrip("/") + "/" if host else "", lang)
     count = lambda n: i18n.number(str(n), lang)
     view["statistics"] = [{"label": site.name(VOID + k, lang)[0], "value": count(stats[k])}
                           for k in ("triples", "entities", "classes", "properties", "distinctSubjects",
@@ -301,9 +312,9 @@ def dataset_view(site: Site, description: Description, stats: dict, lang: str) -
     return view
 
 
-def sparql_href(query: str) -> str:
-    """A link to the SPARQL endpoint running `query` (GET, URL-encoded)."""
-    return "/sparql?query=" + quote(query, safe="")
+def sparql_href(query: str, lang: str = "en") -> str:
+    """A link to the query page running `query` in the page's language (its table links to pages)."""
+    return f"/query?query={quote(query, safe='')}&lang={lang}"
 
 
 def _use_query(site: Site, iri: str, kind: str) -> str:
@@ -409,8 +420,9 @@ def _term_entry(onto: _Ontology, iri: str, kind: str, lang: str) -> dict:
         "domain": onto.links(f.get(RDFS + "domain", []), lang), "range": onto.links(f.get(RDFS + "range", []), lang),
         "parents": onto.links(f.get(RDFS + "subClassOf", []) + f.get(RDFS + "subPropertyOf", []), lang),
         "equivalent": onto.links(f.get(OWL + "equivalentClass", []), lang),
-        "uses": onto.uses.get(iri, 0), "uses_text": i18n.number(str(onto.uses.get(iri, 0)), lang),
-        "uses_href": sparql_href(_use_query(site, iri, kind)),
+        "uses": onto.uses.get(iri, 0),
+        "uses_text": i18n.counted("instances" if kind == "class" else "times", onto.uses.get(iri, 0), lang),
+        "uses_href": sparql_href(_use_query(site, iri, kind), lang),
         "domain_of": [], "range_of": [],
     }
 

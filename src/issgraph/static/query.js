@@ -71,7 +71,7 @@
     var hash = local.indexOf("#");
     var path = hash < 0 ? local : local.slice(0, hash);
     var fragment = hash < 0 ? "" : local.slice(hash);
-    if (lang !== "en") path += (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + lang;
+    path += (path.indexOf("?") < 0 ? "?" : "&") + "lang=" + lang;   // the language goes along (i18n.with_lang)
     return path + fragment;
   }
 

@@ -1,0 +1,182 @@
+"""The bilingual site as a whole: the chosen language is kept everywhere, and every page of one
+language is in that language (crawled over HTTP from the home page against the real server)."""
+from __future__ import annotations
+
+from collections import deque
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import html5lib
+import jdatetime
+import pytest
+import requests
+
+from issgraph import i18n
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+OTHER = {"en": "fa", "fa": "en"}
+
+
+def parse(body: bytes):
+    return html5lib.HTMLParser(namespaceHTMLElements=False).parse(body)
+
+
+# Plain functions ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("href, lang, expected", [
+    ("/ontology", "fa", "/ontology?lang=fa"),
+    ("/ontology#Launch", "fa", "/ontology?lang=fa#Launch"),
+    ("/query?example=q01&lang=en", "fa", "/query?example=q01&lang=fa"),
+    ("/dumps/", "en", "/dumps/?lang=en"),
+    ("https://dbpedia.org/resource/X", "fa", "https://dbpedia.org/resource/X"),
+    ("//elsewhere.example/x", "fa", "//elsewhere.example/x"),
+    ("#Launch", "fa", "#Launch"),
+])
+def test_a_local_link_carries_the_language_and_nothing_else_changes(href, lang, expected):
+    assert i18n.with_lang(href, lang) == expected
+
+
+def test_counts_follow_each_languages_plural_rule():
+    assert i18n.counted("q_rows", 1, "en") == "1 row"
+    assert i18n.counted("q_rows", 2, "en") == "2 rows"
+    assert i18n.counted("q_rows", 0, "en") == "0 rows"
+    assert i18n.counted("instances", 1, "en") == "1 instance"
+    assert i18n.counted("q_rows", 1470, "en") == "1,470 rows"
+    # Persian nouns stay singular after a number; digits and the thousands separator are Persian.
+    assert i18n.counted("q_rows", 1, "fa") == "۱ ردیف"
+    assert i18n.counted("q_rows", 1470, "fa") == "۱٬۴۷۰ ردیف"
+
+
+def test_lists_and_language_names_are_written_in_the_pages_language():
+    assert i18n.join(["a", "b", "c"], "fa") == "a، b، c"
+    assert i18n.join(["a", "b"], "en") == "a, b"
+    assert i18n.language_name("fa", "fa") == "فارسی" and i18n.language_name("fa", "en") == "Persian"
+    assert i18n.language_name("en", "fa") == "انگلیسی" and i18n.language_name("en-GB", "en") == "English"
+    assert i18n.language_name("x-klingon", "fa") == "x-klingon"
+    assert i18n.number("1234.5", "fa") == "۱٬۲۳۴٫۵"
+
+
+def _solar(y: int, m: int, d: int) -> jdatetime.date:
+    import datetime as dt
+
+    return jdatetime.date.fromgregorian(date=dt.date(y, m, d))
+
+
+def test_a_day_is_shown_in_both_calendars_leading_with_the_pages_own():
+    assert i18n.both_calendars("2008-03-09", XSD + "date", "fa") == ("۱۹ اسفند ۱۳۸۶", "۹ مارس ۲۰۰۸ میلادی")
+    assert i18n.both_calendars("2008-03-09", XSD + "date", "en") == ("9 March 2008", "19 Esfand 1386 Solar Hijri")
+    assert i18n.both_calendars("1998-11-20", XSD + "date", "en")[1] == "29 Aban 1377 Solar Hijri"
+
+
+def test_a_month_or_a_year_is_given_the_solar_hijri_span_it_covers():
+    first, last = _solar(2011, 7, 1), _solar(2011, 7, 31)
+    en = i18n.SOLAR_MONTHS_EN
+    assert i18n.solar_hijri_span("2011-07", XSD + "gYearMonth", "en") == \
+        f"{en[first.month - 1]}–{en[last.month - 1]} {last.year}"
+    assert i18n.solar_hijri_span("2011-07", XSD + "gYearMonth", "fa") == "تیر–مرداد ۱۳۹۰"
+    # A month that straddles the Solar Hijri new year names both years.
+    assert i18n.solar_hijri_span("2011-03", XSD + "gYearMonth", "en") == "Esfand 1389 – Farvardin 1390"
+    assert i18n.solar_hijri_span("2015", XSD + "gYear", "en") == f"{_solar(2015, 1, 1).year}–{_solar(2015, 12, 31).year}"
+    assert i18n.solar_hijri_span("2015", XSD + "gYear", "fa") == "۱۳۹۳–۱۳۹۴"
+    assert i18n.both_calendars("2015", XSD + "gYear", "fa") == ("۱۳۹۳–۱۳۹۴", "۲۰۱۵ میلادی")
+    assert i18n.solar_hijri_span("not a date", XSD + "date", "en") is None
+
+
+# Over HTTP -------------------------------------------------------------------------------------------
+
+def _links(tree, url: str) -> list[str]:
+    """Every link a reader can follow (<a href>, and <form action> with its hidden fields), absolute.
+    The hreflang alternates and the language switch are left out: they lead to the other language."""
+    out = []
+    for a in tree.iter("a"):
+        href = a.get("href")
+        if href and a.get("hreflang") is None and not href.startswith(("mailto:", "javascript:")):
+            out.append(urljoin(url, href))
+    for form in tree.iter("form"):
+        hidden = {i.get("name"): i.get("value") for i in form.iter("input") if i.get("type") == "hidden"}
+        query = "&".join(f"{k}={v}" for k, v in hidden.items())
+        out.append(urljoin(url, (form.get("action") or "") + ("?" + query if query else "")))
+    return out
+
+
+def _crawl(server, lang: str) -> dict[str, int]:
+    """Every page reachable from the home page in `lang` (local links only; files fetched, not read),
+    with a browser's Accept and an Accept-Language naming the *other* language, so a link that
+    dropped the choice would show at once. Returns url -> status; asserts each page's language."""
+    session = requests.Session()
+    session.headers.update({"Accept": BROWSER_ACCEPT, "Accept-Language": OTHER[lang]})
+    start = f"{server.url}/?lang={lang}"
+    seen, queue, statuses, wrong = {start}, deque([(start, None)]), {}, []
+    while queue:
+        url, came_from = queue.popleft()
+        r = session.get(url, timeout=30, allow_redirects=True)
+        statuses[url] = r.status_code
+        if not r.headers.get("Content-Type", "").startswith("text/html"):
+            continue
+        tree = parse(r.content)
+        root = tree if tree.tag == "html" else tree.find(".//html")
+        if root.get("lang") != lang:
+            wrong.append((url, "linked from", came_from, root.get("lang")))
+        hreflangs = {el.get("hreflang") for el in tree.iter("link") if el.get("hreflang")}
+        assert hreflangs >= {"en", "fa", "x-default"}, url
+        for link in _links(tree, r.url):
+            parts = urlsplit(link)
+            if f"{parts.scheme}://{parts.netloc}" != server.url:
+                continue
+            link = link.split("#")[0]
+            if link not in seen:
+                seen.add(link)
+                queue.append((link, url))
+    assert not wrong, wrong[:10]
+    return statuses
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_every_page_reachable_from_home_stays_in_the_chosen_language(server, lang):
+    statuses = _crawl(server, lang)
+    failing = {u: s for u, s in statuses.items() if s >= 400}
+    assert not failing
+    pages = [u for u in statuses if "/resource/" in u]
+    assert len(pages) > 20 and any("/ontology" in u for u in statuses) and any("/dumps/" in u for u in statuses)
+
+
+def test_a_redirect_keeps_the_language(server):
+    for lang in ("fa", "en"):
+        h = {"Accept": BROWSER_ACCEPT, "Accept-Language": OTHER[lang]}
+        r = requests.get(f"{server.url}/sparql?lang={lang}", headers=h, allow_redirects=False, timeout=10)
+        assert r.status_code == 303 and r.headers["Location"].endswith(f"/query?lang={lang}")
+        r = requests.get(f"{server.url}/.well-known/void?lang={lang}", headers=h, timeout=10)
+        assert r.history and r.history[0].status_code == 303
+        assert urlsplit(r.url).path == "/dataset" and parse_qs(urlsplit(r.url).query)["lang"] == [lang]
+        root = parse(r.content)
+        assert (root if root.tag == "html" else root.find(".//html")).get("lang") == lang
+
+
+def test_the_void_address_still_gives_programs_rdf(server):
+    for accept in ("text/turtle", "*/*", None):
+        r = requests.get(f"{server.url}/.well-known/void", headers={"Accept": accept} if accept else {},
+                         allow_redirects=False, timeout=10)
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+        assert "void#Dataset" in r.text or "void:Dataset" in r.text
+
+
+def test_every_page_names_its_other_language_version(client):
+    for path in ("/", "/ontology", "/dataset", "/dumps/", "/resource/Russia", "/page/Russia", "/search?q=iss",
+                 "/query"):
+        sep = "&" if "?" in path else "?"
+        tree = parse(client.get(f"{path}{sep}lang=fa", headers={"Accept": "text/html"}).data)
+        alt = {el.get("hreflang"): el.get("href") for el in tree.iter("link") if el.get("hreflang")}
+        assert set(alt) == {"en", "fa", "x-default"}, path
+        for code in ("en", "fa"):
+            assert parse_qs(urlsplit(alt[code]).query)["lang"] == [code]
+        assert "lang" not in parse_qs(urlsplit(alt["x-default"]).query)
+    # /page/X and /resource/X are one document: its alternates name the resource IRI's path.
+    tree = parse(client.get("/page/Russia?lang=en").data)
+    alt = {el.get("hreflang"): el.get("href") for el in tree.iter("link") if el.get("hreflang")}
+    assert alt["fa"] == "/resource/Russia?lang=fa"
+
+
+def test_the_favicon_is_where_browsers_look(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.content_type == "image/vnd.microsoft.icon"
+    assert r.data[:4] == b"\0\0\1\0" and b"PNG" in r.data[:40]
