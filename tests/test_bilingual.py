@@ -78,7 +78,9 @@ def test_a_month_or_a_year_is_given_the_solar_hijri_span_it_covers():
     assert i18n.solar_hijri_span("2011-03", XSD + "gYearMonth", "en") == "Esfand 1389 – Farvardin 1390"
     assert i18n.solar_hijri_span("2015", XSD + "gYear", "en") == f"{_solar(2015, 1, 1).year}–{_solar(2015, 12, 31).year}"
     assert i18n.solar_hijri_span("2015", XSD + "gYear", "fa") == "۱۳۹۳–۱۳۹۴"
-    assert i18n.both_calendars("2015", XSD + "gYear", "fa") == ("۱۳۹۳–۱۳۹۴", "۲۰۱۵ میلادی")
+    # A month or a year leads with the calendar it was stated in, the span beside it.
+    assert i18n.both_calendars("2015", XSD + "gYear", "fa") == ("۲۰۱۵", "۱۳۹۳–۱۳۹۴ هجری خورشیدی")
+    assert i18n.both_calendars("2011-07", XSD + "gYearMonth", "fa") == ("ژوئیه ۲۰۱۱", "تیر–مرداد ۱۳۹۰ هجری خورشیدی")
     assert i18n.solar_hijri_span("not a date", XSD + "date", "en") is None
 
 
@@ -180,3 +182,118 @@ def test_the_favicon_is_where_browsers_look(client):
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.content_type == "image/vnd.microsoft.icon"
     assert r.data[:4] == b"\0\0\1\0" and b"PNG" in r.data[:40]
+
+
+# Error messages in the reader's language ------------------------------------------------------------
+
+BAD_QUERIES = [
+    ("SELECT * WHERE {\n  ?s ?p\n}", "خطای نحوی"),
+    ("SELECT * WHERE { ?s foo:bar ?o }", "پیشوند «foo:» تعریف نشده است"),
+    ("SELEC * {}", "این پرس‌وجوی SPARQL نیست"),
+    ("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }", "SERVICE (پرس‌وجوی فدرال)"),
+    ("INSERT DATA { <a:a> <b:b> <c:c> }", "فقط‌خواندنی"),
+    ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "گرافی است که این نقطهٔ دسترسی ارائه نمی‌کند"),
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT x", "خطای نحوی"),
+]
+
+
+@pytest.mark.parametrize("query, persian", BAD_QUERIES)
+def test_a_bad_query_is_explained_in_persian_with_its_place_said_once(client, query, persian):
+    from urllib.parse import quote
+
+    r = client.get(f"/query?lang=fa&query={quote(query)}")
+    assert r.status_code in (400, 403)
+    tree = parse(r.data)
+    box = tree.find(".//div[@id='query-error']")
+    message = box.find(".//span[@class='message']")
+    said = "".join(message.itertext())
+    assert persian in said and message.get("lang") == "fa" and message.get("dir") == "rtl"
+    assert "line" not in said and "column" not in said and "error" not in said.lower()
+    head = "".join(box.find("p").itertext())
+    if box.get("data-line"):
+        line = i18n.digits(box.get("data-line"), "fa")
+        assert head.count("سطر") == 1 and f"سطر {line}" in head
+    assert not any(c.isdigit() and c.isascii() for c in head.replace(said, ""))
+
+
+def test_the_english_page_says_the_place_once_too(client):
+    from urllib.parse import quote
+
+    r = client.get(f"/query?lang=en&query={quote('SELECT * WHERE {'+chr(10)+'  ?s ?p'+chr(10)+'}')}")
+    head = "".join(parse(r.data).find(".//div[@id='query-error']/p").itertext())
+    assert head.count("line 3") == 1 and head.startswith("Error (line 3, column")
+
+
+def test_the_query_pages_script_gets_the_same_words(client):
+    from issgraph.messages import explain
+
+    r = client.get("/query/message", query_string={"lang": "fa",
+                                                   "message": "syntax error at line 3, column 2: expected LATERAL, SERVICE"})
+    assert r.status_code == 200
+    assert r.get_json() == {"text": "خطای نحوی: در اینجا یکی از این‌ها می‌آید: LATERAL یا SERVICE", "lang": "fa"}
+    assert r.get_json()["text"] == explain("syntax error at line 3, column 2: expected LATERAL, SERVICE", "fa").text
+    unknown = client.get("/query/message", query_string={"lang": "fa", "message": "something new"}).get_json()
+    assert unknown == {"text": "something new", "lang": "en"}
+    assert client.get("/query/message", query_string={"message": "x" * 5000}).status_code == 400
+
+
+# Persian pages in Persian -----------------------------------------------------------------------------
+
+def _text(el) -> str:
+    return "".join(el.itertext())
+
+
+def test_the_source_text_page_shows_the_whole_text_passage_by_passage(client, dataset):
+    import pyoxigraph as ox
+
+    iss, dct = "https://w3id.org/issgraph/ontology#", "http://purl.org/dc/terms/"
+    source = ox.NamedNode("https://w3id.org/issgraph/resource/Source_text")
+    parts = [t.subject for t in dataset.match(predicate=ox.NamedNode(dct + "isPartOf"), obj=source)]
+    def one(s, p):
+        return next(t.object for t in dataset.match(s, ox.NamedNode(iss + p)))
+    parts.sort(key=lambda s: int(one(s, "firstLine").value))
+    assert len(parts) >= 2
+    for lang in ("fa", "en"):
+        tree = parse(client.get(f"/resource/Source_text?lang={lang}").data)
+        shown = tree.findall(".//section[@class='text-passage']")
+        assert len(shown) == len(parts)
+        for section, s in zip(shown, parts):
+            verbatim = section.find(".//blockquote[@class='verbatim']")
+            translation = section.find(".//blockquote[@class='translation']")
+            assert _text(verbatim) == one(s, "verbatimText").value and verbatim.get("lang") == "fa"
+            assert verbatim.get("dir") == "rtl" and translation.get("dir") == "ltr"
+            assert _text(translation) == one(s, "translation").value
+    # The language of the text is named, not coded.
+    tree = parse(client.get("/resource/Source_text?lang=fa").data)
+    cells = {_text(tr.find("th")).strip(): _text(tr.find("td")).strip()
+             for tr in tree.findall(".//table[@class='properties']/tbody/tr")}
+    assert cells["زبان"] == "فارسی"
+
+
+def test_an_example_shows_labels_in_the_readers_language(client, app):
+    from issgraph import examples
+
+    svc = app.extensions["issgraph"]
+    chosen = examples.find(svc.config.queries_path, "q03-modules-by-builder")
+    assert '"en"' in chosen.text and '"fa"' not in chosen.text
+    fa = parse(client.get("/query?example=q03-modules-by-builder&lang=fa").data)
+    rows = fa.findall(".//table[@class='results-table']/tbody/tr")
+    literals = [_text(tr.findall("td")[2]) for tr in rows]       # ?builders: the builders' names
+    assert literals and all(
+        not any("a" <= c.lower() <= "z" for c in text) for text in literals), literals
+    assert 'LANG(?name) = "fa"' in fa.find(".//textarea").text
+    en = parse(client.get("/query?example=q03-modules-by-builder&lang=en").data)
+    assert 'LANG(?name) = "en"' in en.find(".//textarea").text
+    # Counts in the Persian table are in Persian digits; the raw value stays in the title.
+    numbers = [s for s in fa.iter("span") if s.get("class") == "literal" and s.get("title")]
+    assert numbers and all(i18n.digits(s.get("title"), "fa") == _text(s) for s in numbers)
+
+
+def test_the_atv_page_gives_both_calendars(client):
+    fa = parse(client.get("/resource/Automated_Transfer_Vehicle?lang=fa").data)
+    time = fa.find(".//time[@datetime='2008-03-09']")
+    alt = next(s for s in fa.iter("span") if s.get("class") == "alt-calendar")
+    assert _text(time) == "۱۹ اسفند ۱۳۸۶" and _text(alt) == "(۹ مارس ۲۰۰۸ میلادی)"
+    en = parse(client.get("/resource/Automated_Transfer_Vehicle?lang=en").data)
+    assert _text(en.find(".//time[@datetime='2008-03-09']")) == "9 March 2008"
+    assert "19 Esfand 1386" in _text(next(s for s in en.iter("span") if s.get("class") == "alt-calendar"))

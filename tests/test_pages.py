@@ -521,7 +521,7 @@ def test_the_query_text_survives_the_address(client):
     editor = next(e for e in tree.iter("textarea") if e.get("id") == "query")
     assert editor.text == query
     cells = [text(td) for td in by_class(tree, "table", "results-table")[0].iter("td")]
-    assert cells == ["1", "Italy @en", "2", "ایتالیا @fa"]
+    assert cells == ["1", "Italy English", "2", "ایتالیا Persian"]
 
 
 def test_labels_for_the_script(client):

@@ -39,6 +39,9 @@ WORDS = {
     "quote": ("The source's words", "عین گفتهٔ منبع"),
     "verbatim": ("The passage, word for word", "متن بند، کلمه به کلمه"),
     "translation": ("Translation", "ترجمه"),
+    "the_text": ("The text, passage by passage", "متن، بند به بند"),
+    "original": ("The source's words (Persian)", "متن منبع (فارسی)"),
+    "translation_en": ("English translation", "ترجمهٔ انگلیسی"),
     "same_as": ("Elsewhere", "در جاهای دیگر"),
     "formats": ("This page as data", "این صفحه به‌صورت داده"),
     "not_found": ("Not found", "یافت نشد"),
@@ -388,13 +391,15 @@ def solar_hijri_span(value: str, datatype: str, lang: str) -> str | None:
 def both_calendars(value: str, datatype: str, lang: str) -> tuple[str, str | None]:
     """(the date in the page's calendar, the other calendar's text with its name) for a Gregorian value.
 
-    Persian pages lead with Solar Hijri, English pages with Gregorian; month and year precision
-    give the Solar Hijri span they cover. The second part is None when no Solar Hijri form exists.
+    A day leads with Solar Hijri on Persian pages and with Gregorian on English ones. A month or a
+    year was stated in the Gregorian calendar and covers a span of the other one, so it leads with
+    the Gregorian value in both languages and gives the Solar Hijri span it covers beside it.
+    The second part is None when no Solar Hijri form exists.
     """
     greg = gregorian(value, datatype, lang)
     solar = solar_hijri_span(value, datatype, lang)
     if solar is None:
         return greg, None
-    if lang == "fa":
+    if lang == "fa" and datatype.endswith("#date"):
         return solar, f"{greg} {word('gregorian', lang)}"
     return greg, f"{solar} {word('solar_hijri', lang)}"

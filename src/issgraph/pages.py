@@ -17,11 +17,13 @@ from . import examples, home, pictures, querypage
 from .documents import Document
 from .i18n import word
 from .linked import page_lang, render_page, send_document
+from .messages import explain
 from .search import MAX_QUERY_CHARS, BadQuery, Search, check_query
 
 bp = Blueprint("pages", __name__)
 SVG_TYPE = "image/svg+xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
+MAX_MESSAGE_CHARS = 4000
 PICTURES = {"timeline": pictures.TIMELINE_QUERY, "module-shares": pictures.CHART_QUERY}
 _lock = threading.Lock()
 
@@ -112,7 +114,7 @@ def query_page() -> Response:
         chosen = examples.find(svc.config.queries_path, slug)
         if chosen is None:
             abort(404, f"there is no example query named {slug!r}")
-        text = chosen.text
+        text = chosen.text_for(lang)
     outcome = None
     if text is not None and text.strip():
         outcome = querypage.run(svc.queries, svc.site, text, lang)
@@ -127,6 +129,23 @@ def query_page() -> Response:
     response.headers["Vary"] = "Accept-Language"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@bp.get("/query/message")
+def query_message() -> Response:
+    """An endpoint error message in the page's language, for the query page's script (JSON).
+
+    The script gets the endpoint's own (English) answer; this says it as the page would
+    (messages.explain), so a result fetched without reloading reads as a reloaded page does.
+    """
+    lang = page_lang()
+    message = request.args.get("message", "")
+    if len(message) > MAX_MESSAGE_CHARS:
+        return Response(json.dumps({"error": f"message longer than {MAX_MESSAGE_CHARS} characters"}) + "\n", 400,
+                        content_type=JSON_TYPE)
+    said = explain(message, lang)
+    return Response(json.dumps({"text": said.text, "lang": said.lang}, ensure_ascii=False) + "\n",
+                    content_type=JSON_TYPE, headers={"Vary": "Accept-Language", "Cache-Control": "public, max-age=3600"})
 
 
 def _wants_json() -> bool:

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from . import i18n
+from .messages import Explained, explain
 from .protocol import ProtocolQuery
 from .search import page_href
 from .sparql import QueryService
@@ -35,6 +37,7 @@ class Cell:
     label: str | None = None        # the IRI's label in the page's language, when it has one
     lang: str | None = None
     datatype: str | None = None     # shortened (xsd:date), None for plain strings
+    raw: str | None = None          # a literal's lexical form, when the text shows it otherwise
 
 
 @dataclass
@@ -62,6 +65,12 @@ class Outcome:
     error: str | None = None
     place: ErrorPlace | None = None
     downloads: list[dict] = field(default_factory=list)
+    lang: str = "en"
+
+    @property
+    def explained(self) -> Explained | None:
+        """The error in the page's language, its place left to the page (messages.explain)."""
+        return explain(self.error, self.lang) if self.error else None
 
     @property
     def turtle_html(self) -> Markup:
@@ -110,8 +119,25 @@ def cell(site: Site, term: dict | None, lang: str) -> Cell:
     datatype = term.get("datatype")
     if datatype in (None, XSD + "string"):
         datatype = None
-    return Cell("literal", text=value, lang=term.get("xml:lang"),
-                datatype=_short(site, datatype) if datatype else None)
+    return Cell("literal", text=_for_reader(value, datatype, lang), lang=term.get("xml:lang"),
+                datatype=_short(site, datatype) if datatype else None, raw=value)
+
+
+_NUMBERS = {XSD + t for t in ("integer", "decimal", "int", "long", "short", "nonNegativeInteger", "positiveInteger",
+                              "negativeInteger", "nonPositiveInteger", "unsignedInt")}
+
+
+def _for_reader(value: str, datatype: str | None, lang: str) -> str:
+    """A number or date of a result as the page's reader writes it: Persian digits and separators,
+    a Solar Hijri date first on Persian pages. English pages and other values show the lexical form."""
+    if lang != "fa" or datatype is None:
+        return value
+    if datatype in _NUMBERS:
+        return i18n.number(value, lang)
+    if datatype in (XSD + "date", XSD + "gYearMonth", XSD + "gYear"):
+        first, other = i18n.both_calendars(value, datatype, lang)
+        return f"{first} ({other})" if other else first
+    return value
 
 
 def run(queries: QueryService, site: Site, query: str, lang: str) -> Outcome:
@@ -121,7 +147,7 @@ def run(queries: QueryService, site: Site, query: str, lang: str) -> Outcome:
     reply = queries.answer(pq, ACCEPT)
     elapsed = (time.perf_counter() - started) * 1000
     if reply.status != 200:
-        return Outcome(query, "error", status=reply.status, elapsed_ms=elapsed,
+        return Outcome(query, "error", status=reply.status, elapsed_ms=elapsed, lang=lang,
                        error=reply.error or reply.body.decode("utf-8", "replace").strip(),
                        place=error_place(query, reply.line, reply.column))
     truncated = "X-Result-Truncated" in reply.headers

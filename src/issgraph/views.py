@@ -246,6 +246,32 @@ def _passages(site: Site, description: Description, by_pred: dict, lang: str) ->
     return out
 
 
+def source_text(site: Site, iri: str, lang: str) -> list[dict]:
+    """The whole text of a source, passage by passage in reading order (iss:firstLine): each passage's
+    own words (Persian) with its translation beside it. Empty for anything that has no passages."""
+    iss = site.base + "ontology#"
+    data = (site.dataset.config.data_graph,)
+    parts = [t.subject for t in site.dataset.match(predicate=ox.NamedNode(DCTERMS + "isPartOf"), obj=ox.NamedNode(iri),
+                                                   graphs=data) if isinstance(t.subject, ox.NamedNode)]
+    out = []
+    for p in parts:
+        facts: dict[str, ox.Literal] = {}
+        for t in site.dataset.match(p, graphs=data):
+            if isinstance(t.object, ox.Literal):
+                facts.setdefault(t.predicate.value, t.object)
+        verbatim, translation = facts.get(iss + "verbatimText"), facts.get(iss + "translation")
+        if verbatim is None:
+            continue
+        first = facts.get(iss + "firstLine")
+        ident = facts.get(DCTERMS + "identifier")
+        out.append({"link": site.link(p.value, lang), "order": int(first.value) if first else 0,
+                    "id": ident.value if ident else "",
+                    "verbatim": verbatim.value, "verbatim_lang": verbatim.language or "fa",
+                    "translation": translation.value if translation else "",
+                    "translation_lang": (translation.language or "en") if translation else "en"})
+    return sorted(out, key=lambda p: (p["order"], p["id"]))
+
+
 def _twin(iri: str, lang: str) -> dict:
     """A link to the same thing elsewhere, named by the site it lives on."""
     host = urlsplit(iri).hostname or ""
@@ -271,6 +297,7 @@ def resource_view(site: Site, description: Description, lang: str, skip: set[str
               for o in sorted(by_pred.get(site.base + "ontology#quote", []), key=str)]
     hide = set(skip) | ({site.base + "ontology#quote"} if passages else set())
     twins = sorted((o.value for p in TWINS for o in by_pred.get(p, []) if isinstance(o, ox.NamedNode)))
+    types = {o.value for o in by_pred.get(RDF_TYPE, []) if isinstance(o, ox.NamedNode)}
     return {
         "iri": description.iri, "title": title, "title_lang": title_lang if title_lang != lang else None,
         "other_title": (site.labels.by_iri.get(description.iri) or {}).get(other),
@@ -278,6 +305,7 @@ def resource_view(site: Site, description: Description, lang: str, skip: set[str
         "summary_lang": (summary.language or None) if summary and summary.language != lang else None,
         "rows": _rows(site, by_pred, lang, hide), "incoming": _incoming(site, description, lang),
         "passages": passages, "quotes": quotes, "twins": [_twin(t, lang) for t in twins],
+        "text": source_text(site, description.iri, lang) if site.base + "ontology#SourceText" in types else [],
     }
 
 

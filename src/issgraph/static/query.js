@@ -102,7 +102,8 @@
       var dt = term.datatype;
       if (term["xml:lang"]) {
         td.appendChild(document.createTextNode(" "));
-        td.appendChild(el("small", { "class": "lang-tag" }, ["@" + term["xml:lang"]]));
+        var tag = term["xml:lang"], langs = words.langs || {};
+        td.appendChild(el("small", { "class": "lang-tag", title: "@" + tag }, [langs[tag.split("-")[0].toLowerCase()] || tag]));
       } else if (dt && dt !== "http://www.w3.org/2001/XMLSchema#string") {
         td.appendChild(document.createTextNode(" "));
         td.appendChild(el("small", { "class": "datatype" }, [shortName(dt)]));
@@ -151,7 +152,7 @@
     table.forEach(function (d, i) {
       span.appendChild(el("a", { href: "/sparql?query=" + encodeURIComponent(query) + "&format=" + d[1],
                                  download: "result." + d[2], "data-format": d[1] }, [d[0]]));
-      if (i < table.length - 1) span.appendChild(document.createTextNode(", "));
+      if (i < table.length - 1) span.appendChild(document.createTextNode(words.comma || ", "));
     });
     return span;
   }
@@ -159,7 +160,8 @@
   function meta(query, kind, count, ms) {
     var p = el("p", { "class": "result-meta" });
     if (count !== null) {
-      var template = kind === "graph" ? words.triples : words.rows;
+      var template = kind === "graph" ? (count === 1 ? words.triples_one : words.triples)
+                                      : (count === 1 ? words.rows_one : words.rows);
       p.appendChild(el("span", { id: "result-count", "data-count": String(count) },
                        [fmt(template, { n: digits(count.toLocaleString("en-US")) })]));
       p.appendChild(document.createTextNode(" · "));
@@ -197,11 +199,23 @@
     });
   }
 
+  // The endpoint answers in English; the page's words for it come from /query/message (messages.py).
+  function explain(message) {
+    return fetch("/query/message?" + new URLSearchParams({ message: message, lang: lang }).toString(),
+                 { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { text: message, lang: "en" }; })
+      .catch(function () { return { text: message, lang: "en" }; });
+  }
+
   function showError(query, message, line, column) {
+    return explain(message).then(function (said) { renderError(query, said, line, column); });
+  }
+
+  function renderError(query, said, line, column) {
     var head = el("p", {}, [el("strong", {}, [words.error])]);
     if (line && column) head.appendChild(document.createTextNode(" (" + fmt(words.at, { line: digits(line), column: digits(column) }) + ")"));
     head.appendChild(document.createTextNode(": "));
-    head.appendChild(el("span", { "class": "message", dir: "ltr" }, [message]));
+    head.appendChild(el("span", { "class": "message", lang: said.lang, dir: said.lang === "fa" ? "rtl" : "ltr" }, [said.text]));
     var box = el("div", { "class": "error query-error", role: "alert", id: "query-error",
                           "data-line": line ? String(line) : null, "data-column": column ? String(column) : null }, [head]);
     var lines = query.split("\n");
@@ -209,7 +223,7 @@
       var text = lines[line - 1].replace(/\r$/, "");
       var i = Math.min(Math.max(column - 1, 0), text.length);
       box.appendChild(el("pre", { "class": "error-context", dir: "ltr" }, [
-        el("span", { "class": "ln" }, [String(line)]), " " + text.slice(0, i),
+        el("span", { "class": "ln" }, [digits(line)]), " " + text.slice(0, i),
         el("mark", { "class": "error-at" }, [text.slice(i, i + 1) || " "]), text.slice(i + 1)]));
       var offset = 0;
       for (var k = 0; k < line - 1; k++) offset += lines[k].length + 1;
