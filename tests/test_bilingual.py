@@ -297,3 +297,53 @@ def test_the_atv_page_gives_both_calendars(client):
     en = parse(client.get("/resource/Automated_Transfer_Vehicle?lang=en").data)
     assert _text(en.find(".//time[@datetime='2008-03-09']")) == "9 March 2008"
     assert "19 Esfand 1386" in _text(next(s for s in en.iter("span") if s.get("class") == "alt-calendar"))
+
+
+# One set of figures ---------------------------------------------------------------------------------------
+
+def test_the_figures_are_computed_from_the_graph(dataset):
+    """Each figure counted again here, from the triples, the way its name says."""
+    import pyoxigraph as ox
+    from issgraph.figures import figures
+
+    f = figures(dataset)
+    owl, rdf = "http://www.w3.org/2002/07/owl#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    ns = dataset.config.base_iri + "ontology#"
+    default = set(dataset.data) | set(dataset.ontology)
+    assert f.triples == len(default)
+    assert (f.data_triples, f.ontology_triples) == (len(set(dataset.data)), len(set(dataset.ontology)))
+    named = lambda t: isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(ns)
+    classes = {t.subject for t in dataset.ontology if named(t) and t.predicate.value == rdf + "type"
+               and t.object.value == owl + "Class"}
+    props = {t.subject for t in dataset.ontology if named(t) and t.predicate.value == rdf + "type"
+             and t.object.value in (owl + "ObjectProperty", owl + "DatatypeProperty")}
+    assert f.classes_defined == len(classes) and f.properties_defined == len(props - classes)
+    assert f.classes_used == len({t.object for t in default if t.predicate.value == rdf + "type"})
+    assert f.properties_used == len({t.predicate for t in default})
+    assert f.entities == len({t.subject for t in default if isinstance(t.subject, ox.NamedNode)
+                              and t.subject.value.startswith(dataset.config.base_iri)})
+
+
+def test_home_ontology_and_dataset_show_the_same_figures_under_the_same_names(client, dataset):
+    from issgraph.figures import figures
+
+    f = dict(figures(dataset).items())
+    for lang in ("en", "fa"):
+        home = parse(client.get(f"/?lang={lang}").data)
+        shown_home = {li.get("id")[5:]: (int(li.find("strong").get("data-value")), _text(li).split(" ", 1)[1])
+                      for li in home.iter("li") if (li.get("id") or "").startswith("stat-")}
+        dataset_page = parse(client.get(f"/dataset?lang={lang}", headers={"Accept": "text/html"}).data)
+        shown_dataset = {tr.get("id")[4:]: (int(tr.find("td").get("data-value")), _text(tr.find("th")))
+                         for tr in dataset_page.iter("tr") if (tr.get("id") or "").startswith("fig-")}
+        assert shown_home and set(shown_home) <= set(shown_dataset)
+        for key, (n, name) in shown_home.items():
+            assert n == f[key] and shown_dataset[key] == (n, name), key
+        assert {k: n for k, (n, _) in shown_dataset.items()} == f
+        # The ontology page lists as many classes and properties as the figures count.
+        onto = parse(client.get(f"/ontology?lang={lang}", headers={"Accept": "text/html"}).data)
+        kinds = [s.get("data-kind") for s in onto.iter("section") if s.get("class") == "term"]
+        assert kinds.count("class") == f["classes_defined"] and kinds.count("property") == f["properties_defined"]
+        assert kinds.count("datatype") == f["datatypes_defined"]
+        toc = [_text(h.find("small")) for h in onto.find(".//nav[@class='toc']").iter("h2")]
+        want = [f["classes_defined"], f["datatypes_defined"], f["properties_defined"]]
+        assert toc == [f"({i18n.number(str(n), lang)})" for n in want]

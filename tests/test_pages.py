@@ -87,7 +87,7 @@ def test_home_page_size_is_computed_from_the_graph(client, dataset):
     stat = next(e for e in en.iter("li") if e.get("id") == "stat-triples")
     assert stat.find("strong").get("data-value") == str(triples)
     assert text(stat.find("strong")) == f"{triples:,}"
-    data = next(e for e in en.iter("li") if e.get("id") == "stat-data")
+    data = next(e for e in en.iter("li") if e.get("id") == "stat-data_triples")
     assert data.find("strong").get("data-value") == str(len(dataset.data))
     _, fa = page(client, "/?lang=fa")
     stat = next(e for e in fa.iter("li") if e.get("id") == "stat-triples")

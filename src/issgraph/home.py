@@ -1,55 +1,27 @@
 """What the home page shows about the graph, computed from it: its size and where to start."""
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-
 import pyoxigraph as ox
 
 from . import i18n
-from .config import Config
 from .dataset import Dataset
-from .protocol import ProtocolQuery
+from .figures import FIGURE_WORDS, Figures
 from .search import page_href
-from .sparql import QueryService
 from .views import RDF_TYPE, Site
+
+# The figures the home page shows, by their one name (figures.FIGURE_WORDS), in this order.
+HOME_FIGURES = ("triples", "data_triples", "ontology_triples", "entities", "classes_defined", "properties_defined")
+
+
+def size(figures: Figures, lang: str) -> list[dict]:
+    """The home page's figures: the same numbers and names as /dataset's and /ontology's."""
+    values = dict(figures.items())
+    return [{"key": k, "n": values[k], "text": number(values[k], lang), "label": i18n.word(FIGURE_WORDS[k], lang)}
+            for k in HOME_FIGURES]
 
 # The classes whose members make good starting points, in the order the page lists them.
 START_CLASSES = ("SpaceStation", "Country", "SpaceAgency", "PrivateCompany", "SupportSpacecraft", "MainUse",
                  "Record", "ParticipationBenefit", "SourceText")
-
-
-def size_query(config: Config) -> str:
-    owl = "http://www.w3.org/2002/07/owl#"
-    return f"""SELECT ?triples ?data ?ontology ?entities ?classes ?properties WHERE {{
-  {{ SELECT (COUNT(*) AS ?triples) WHERE {{ ?s ?p ?o }} }}
-  {{ SELECT (COUNT(*) AS ?data) WHERE {{ GRAPH <{config.data_graph}> {{ ?s ?p ?o }} }} }}
-  {{ SELECT (COUNT(*) AS ?ontology) WHERE {{ GRAPH <{config.ontology_graph}> {{ ?s ?p ?o }} }} }}
-  {{ SELECT (COUNT(DISTINCT ?e) AS ?entities) WHERE {{ GRAPH <{config.data_graph}> {{ ?e a ?t }} FILTER(isIRI(?e)) }} }}
-  {{ SELECT (COUNT(DISTINCT ?c) AS ?classes) WHERE {{ GRAPH <{config.ontology_graph}> {{ ?c a <{owl}Class> }} }} }}
-  {{ SELECT (COUNT(DISTINCT ?q) AS ?properties) WHERE {{ GRAPH <{config.ontology_graph}> {{
-       {{ ?q a <{owl}ObjectProperty> }} UNION {{ ?q a <{owl}DatatypeProperty> }} }} }} }}
-}}"""
-
-
-@dataclass(frozen=True)
-class Size:
-    triples: int          # the default graph: data and ontology, as the endpoint queries it
-    data: int
-    ontology: int
-    entities: int
-    classes: int
-    properties: int
-
-
-def size(queries: QueryService, config: Config) -> Size:
-    """The graph's size, counted by the endpoint itself (so the page and a query always agree)."""
-    reply = queries.answer(ProtocolQuery(query=size_query(config), params=(("format", "json"),)),
-                           "application/sparql-results+json")
-    if reply.status != 200:
-        raise RuntimeError(f"the size query failed: {reply.error}")
-    (row,) = json.loads(reply.body)["results"]["bindings"]
-    return Size(**{k: int(v["value"]) for k, v in row.items()})
 
 
 def number(n: int, lang: str) -> str:

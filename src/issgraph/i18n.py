@@ -118,6 +118,18 @@ WORDS = {
                    "همهٔ واقعیت‌های یک متن دانشنامه‌ای فارسی دربارهٔ ایستگاه فضایی بین‌المللی، به‌صورت داده‌های "
                    "پیوندی به انگلیسی و فارسی، هر یک با ارجاع به بندی که آن را بیان می‌کند."),
     "home_size": ("Size", "اندازه"),
+    # The figures (figures.py): one name for each count, on every page that shows it.
+    "fig_triples": ("triples in the default graph (data and ontology)", "سه‌تایی در گراف پیش‌فرض (داده‌ها و هستی‌شناسی)"),
+    "fig_data_triples": ("triples of instance data", "سه‌تایی داده"),
+    "fig_ontology_triples": ("triples of the ontology", "سه‌تایی هستی‌شناسی"),
+    "fig_entities": ("entities (IRIs of the graph described)", "موجودیت (نشانی‌های توصیف‌شدهٔ گراف)"),
+    "fig_classes_defined": ("classes defined by the ontology", "کلاس تعریف‌شده در هستی‌شناسی"),
+    "fig_properties_defined": ("properties defined by the ontology", "ویژگی تعریف‌شده در هستی‌شناسی"),
+    "fig_datatypes_defined": ("datatypes defined by the ontology", "نوع داده تعریف‌شده در هستی‌شناسی"),
+    "fig_classes_used": ("classes with instances (void:classes)", "کلاس دارای نمونه (void:classes)"),
+    "fig_properties_used": ("properties used (void:properties)", "ویژگی به‌کاررفته (void:properties)"),
+    "fig_distinct_subjects": ("distinct subjects", "نهاد متمایز"),
+    "fig_distinct_objects": ("distinct objects", "مفعول متمایز"),
     "home_triples": ("triples in the default graph (data and ontology)",
                      "سه‌تایی در گراف پیش‌فرض (داده‌ها و هستی‌شناسی)"),
     "home_data_triples": ("data triples", "سه‌تایی داده"),

@@ -20,6 +20,7 @@ from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse
 from .formats import NotAcceptable, UnknownFormat, negotiate
 from .i18n import LANGS, word
 from .views import dataset_view, ontology_view, resource_view
+from .figures import figures
 from .void import describe_void, statistics
 
 bp = Blueprint("linked", __name__)
@@ -266,7 +267,7 @@ def dataset_page(lang: str) -> Document:
 
     def build() -> Document:
         desc = Description(svc.config.dataset_iri, describe_void(svc.dataset, host), [], [])
-        view = dataset_view(svc.site, desc, statistics(svc.dataset), lang, host)
+        view = dataset_view(svc.site, desc, statistics(svc.dataset), lang, host, figures(svc.dataset))
         return render_page("resource.html", lang, path="/dataset", v=view, formats=format_links("/dataset"),
                            dumps=dump_rows())
 

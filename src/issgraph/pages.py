@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from . import examples, home, pictures, querypage
 from .documents import Document
+from .figures import figures
 from .i18n import word
 from .linked import page_lang, render_page, send_document
 from .messages import explain
@@ -71,7 +72,7 @@ def home_page() -> Response:
     lang = page_lang()
 
     def build() -> Document:
-        size = home.size(svc.queries, svc.config)
+        size = home.size(figures(svc.dataset), lang)
         found = _examples()
         return render_page(
             "home.html", lang, path="/",

@@ -320,14 +320,17 @@ def _keep_on_host(view: dict, host: str, lang: str) -> None:
                 v.link = {**v.link, "href": i18n.with_lang("/" + v.link["iri"][len(host):], lang), "external": False}
 
 
-def dataset_view(site: Site, description: Description, stats: dict, lang: str, host: str = "") -> dict:
-    """The dataset page: its own facts as rows, then statistics, partitions and named graphs as tables."""
+def dataset_view(site: Site, description: Description, stats: dict, lang: str, host: str = "",
+                 figures=None) -> dict:
+    """The dataset page: its own facts as rows, then the figures (figures.py: the same names and
+    numbers as the home page's and the ontology's), partitions and named graphs as tables."""
+    from .figures import FIGURE_WORDS
+
     view = resource_view(site, description, lang, skip=VOID_TABLES)
     _keep_on_host(view, host.rstrip("/") + "/" if host else "", lang)
     count = lambda n: i18n.number(str(n), lang)
-    view["statistics"] = [{"label": site.name(VOID + k, lang)[0], "value": count(stats[k])}
-                          for k in ("triples", "entities", "classes", "properties", "distinctSubjects",
-                                    "distinctObjects")]
+    view["statistics"] = [{"key": k, "label": i18n.word(FIGURE_WORDS[k], lang), "value": count(n), "n": n}
+                          for k, n in (figures.items() if figures is not None else [])]
     view["class_partitions"] = sorted(({"link": site.link(c, lang), "value": count(n)}
                                        for c, n in stats["class_partitions"].items()),
                                       key=lambda r: i18n.sort_key(r["link"]["label"]))
@@ -422,14 +425,11 @@ class _Ontology:
 
 
 def _kind(types: set[str]) -> str | None:
-    """Which section of the ontology reference a term belongs in, by its rdf:types."""
-    if types & {OWL + "Class"}:
-        return "class"
-    if types & {RDFS + "Datatype"}:
-        return "datatype"
-    if types & {OWL + "ObjectProperty", OWL + "DatatypeProperty", RDF + "Property"}:
-        return "property"
-    return None
+    """Which section of the ontology reference a term belongs in, by its rdf:types (figures.term_kind,
+    so the lists here and the counts on every page are the same terms)."""
+    from .figures import term_kind
+
+    return term_kind(types)
 
 
 def _term_entry(onto: _Ontology, iri: str, kind: str, lang: str) -> dict:
