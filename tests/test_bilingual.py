@@ -347,3 +347,27 @@ def test_home_ontology_and_dataset_show_the_same_figures_under_the_same_names(cl
         toc = [_text(h.find("small")) for h in onto.find(".//nav[@class='toc']").iter("h2")]
         want = [f["classes_defined"], f["datatypes_defined"], f["properties_defined"]]
         assert toc == [f"({i18n.number(str(n), lang)})" for n in want]
+
+
+# Files for people ------------------------------------------------------------------------------------------
+
+def test_a_csv_download_opens_in_a_spreadsheet_with_its_persian_intact(client):
+    import csv
+    import io
+
+    query = ('PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?label WHERE { '
+             '<https://w3id.org/issgraph/resource/Italy> rdfs:label ?label FILTER(LANG(?label) = "fa") }')
+    tree = parse(client.get("/query", query_string={"query": query, "lang": "fa"}).data)
+    links = {a.get("data-format"): a.get("href") for a in tree.iter("a") if a.get("data-format")}
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        r = client.get(links[fmt])
+        assert r.status_code == 200 and r.headers["Content-Disposition"].startswith("attachment")
+        assert r.data.startswith("\ufeff".encode("utf-8"))          # what spreadsheet programs look for
+        rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig")), delimiter=delimiter))
+        assert rows[1][0].strip('"').startswith("ایتالیا")
+    # JSON has no BOM (RFC 8259 forbids one), and the endpoint's own CSV for programs stays as the protocol has it.
+    assert not client.get(links["json"]).data.startswith(b"\xef\xbb\xbf")
+    plain = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert plain.status_code == 200 and plain.data.startswith(b"label\r\n")
+    assert client.get("/query/download", query_string={"query": query, "format": "xlsx"}).status_code == 400
+    assert client.get("/query/download", query_string={"query": "SELEC"}).status_code == 400

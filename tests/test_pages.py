@@ -480,7 +480,7 @@ def test_no_script_downloads_fetch_the_current_result(client):
         assert parse_qs(urlparse(a.get("href")).query) == {"query": [query], "format": [fmt]}
         assert a.get("download")
     csv = get(client, links["csv"].get("href"))
-    assert csv.content_type.startswith("text/csv") and csv.data.decode().split() == ["n", "1", "2", "3"]
+    assert csv.content_type.startswith("text/csv") and csv.data.decode("utf-8-sig").split() == ["n", "1", "2", "3"]
     doc = json.loads(get(client, links["json"].get("href")).data)
     assert [b["n"]["value"] for b in doc["results"]["bindings"]] == ["1", "2", "3"]
 

@@ -19,6 +19,7 @@ from .figures import figures
 from .i18n import word
 from .linked import page_lang, render_page, send_document
 from .messages import explain
+from .protocol import ProtocolQuery
 from .search import MAX_QUERY_CHARS, BadQuery, Search, check_query
 
 bp = Blueprint("pages", __name__)
@@ -129,6 +130,36 @@ def query_page() -> Response:
     response = Response(doc.body, doc.status, content_type=doc.content_type)
     response.headers["Vary"] = "Accept-Language"
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+DOWNLOAD_ACCEPT = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",
+                   "xml": "application/sparql-results+xml", "turtle": "text/turtle", "ntriples": "application/n-triples",
+                   "jsonld": "application/ld+json"}
+
+
+@bp.get("/query/download")
+def query_download() -> Response:
+    """The query page's result as a file for people: the endpoint's answer through its one guarded
+    path, as an attachment, CSV and TSV with a byte-order mark (querypage.for_spreadsheets)."""
+    svc = _svc()
+    text, fmt = request.args.get("query", ""), (request.args.get("format") or "csv").lower()
+    if fmt not in DOWNLOAD_ACCEPT:
+        return Response(f"unknown download format {fmt!r}; use one of {', '.join(DOWNLOAD_ACCEPT)}\n", 400,
+                        content_type="text/plain; charset=utf-8")
+    reply = svc.queries.answer(ProtocolQuery(query=text, params=(("format", fmt),)), DOWNLOAD_ACCEPT[fmt])
+    if reply.status != 200:
+        return Response(reply.body, reply.status, content_type=reply.content_type,
+                        headers={k: v for k, v in reply.headers.items() if k.startswith("X-")})
+    ext = reply.content_type.split(";")[0].split("/")[-1]
+    ext = {"tab-separated-values": "tsv", "sparql-results+json": "srj", "sparql-results+xml": "srx",
+           "n-triples": "nt", "ld+json": "jsonld", "turtle": "ttl"}.get(ext, ext)
+    response = Response(querypage.for_spreadsheets(reply.body, fmt), content_type=reply.content_type,
+                        headers={"Content-Disposition": f'attachment; filename="result.{ext}"',
+                                 "Cache-Control": "no-cache"})
+    for k, v in reply.headers.items():
+        if k.startswith("X-Result"):
+            response.headers[k] = v
     return response
 
 

@@ -77,12 +77,28 @@ class Outcome:
         return highlight_turtle(self.turtle)
 
 
+# Downloads for people: spreadsheet programs read a CSV or TSV file without a byte-order mark in the
+# system's legacy code page (Excel: Windows-1256 or 1252), which garbles Persian. The SPARQL
+# endpoint's own text/csv stays exactly as the protocol's clients expect; the query page's links go
+# through /query/download, which adds the BOM (and nothing else) to these two.
+WITH_BOM = {"csv", "tsv"}
+BOM = "\ufeff".encode("utf-8")
+
+
 def downloads(query: str, kind: str) -> list[dict]:
-    """Links that fetch the current result from /sparql in each downloadable format."""
+    """Links that fetch the current result in each downloadable format (/query/download: the same
+    bytes as /sparql, with a byte-order mark on CSV and TSV for spreadsheet programs)."""
     table = GRAPH_DOWNLOADS if kind == "graph" else RESULT_DOWNLOADS
     q = quote(query, safe="")
-    return [{"label": label, "format": name, "href": f"/sparql?query={q}&format={name}",
+    return [{"label": label, "format": name, "href": f"/query/download?query={q}&format={name}",
              "filename": f"result.{ext}"} for label, name, ext in table]
+
+
+def for_spreadsheets(body: bytes, fmt: str) -> bytes:
+    """A result file as spreadsheet programs open it correctly: UTF-8 with a BOM for CSV and TSV."""
+    if fmt in WITH_BOM and not body.startswith(BOM):
+        return BOM + body
+    return body
 
 
 def error_place(query: str, line: int | None, column: int | None) -> ErrorPlace | None:

@@ -150,7 +150,7 @@
       : [["CSV", "csv", "csv"], ["TSV", "tsv", "tsv"], ["JSON", "json", "srj"]];
     var span = el("span", { "class": "downloads" }, ["· " + words.download + ": "]);
     table.forEach(function (d, i) {
-      span.appendChild(el("a", { href: "/sparql?query=" + encodeURIComponent(query) + "&format=" + d[1],
+      span.appendChild(el("a", { href: "/query/download?query=" + encodeURIComponent(query) + "&format=" + d[1],
                                  download: "result." + d[2], "data-format": d[1] }, [d[0]]));
       if (i < table.length - 1) span.appendChild(document.createTextNode(words.comma || ", "));
     });
