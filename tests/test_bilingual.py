@@ -371,3 +371,31 @@ def test_a_csv_download_opens_in_a_spreadsheet_with_its_persian_intact(client):
     assert plain.status_code == 200 and plain.data.startswith(b"label\r\n")
     assert client.get("/query/download", query_string={"query": query, "format": "xlsx"}).status_code == 400
     assert client.get("/query/download", query_string={"query": "SELEC"}).status_code == 400
+
+
+# Search as a Persian reader types --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("q", ["فضاپیماهای پشتیبانی", "فضاپیما\u200cهای پشتیبانی", "فضاپیمای پشتیبانی",
+                               "فضاپيماهاي پشتيباني"])
+def test_the_plural_finds_the_support_spacecraft_first(client, q):
+    doc = client.get("/search", query_string={"q": q, "format": "json", "lang": "fa"}).get_json()
+    assert doc["results"][0]["iri"] == "https://w3id.org/issgraph/ontology#SupportSpacecraft"
+    assert doc["results"][0]["rank"] == "exact"
+
+
+def test_station_finds_the_station_right_after_the_exact_label(client, app):
+    doc = client.get("/search", query_string={"q": "station", "format": "json", "lang": "en"}).get_json()
+    labels = app.extensions["issgraph"].site.labels
+    first = doc["results"][0]
+    assert first["rank"] == "exact" and labels.get(first["iri"], "en").casefold() == "station"
+    assert doc["results"][1]["iri"] == "https://w3id.org/issgraph/resource/International_Space_Station"
+    fa = client.get("/search", query_string={"q": "ایستگاه‌ها", "format": "json", "lang": "fa"}).get_json()
+    top = [r["iri"] for r in fa["results"][:2]]
+    assert "https://w3id.org/issgraph/resource/International_Space_Station" in top
+
+
+def test_a_word_found_only_in_descriptions_is_a_mention_below_every_label_match(client):
+    doc = client.get("/search", query_string={"q": "supplying", "format": "json", "lang": "en"}).get_json()
+    ranks = [r["rank"] for r in doc["results"]]
+    assert ranks[0] != "mentioned" and "mentioned" in ranks
+    assert ranks == sorted(ranks, key=["exact", "prefix", "substring", "mentioned"].index)

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from issgraph.text import EXACT, PREFIX, SUBSTRING, Candidate, SearchIndex, fold, fold_compact
+from issgraph.text import EXACT, MENTION, PREFIX, SUBSTRING, Candidate, SearchIndex, fold, fold_compact, stems
 
 ZWNJ = "\u200c"
 
@@ -174,3 +174,59 @@ def test_ten_thousand_candidate_index_answers_within_a_second():
     assert hits[0].key == "e9999" and hits[0].rank == PREFIX
     assert len(few) == 20
     assert len(many) == 10_000
+
+
+# Plurals, suffixes and simple English stems (text.stem) ------------------------------------------------
+
+@pytest.mark.parametrize("inflected, plain", [
+    (f"فضاپیما{ZWNJ}ها", "فضاپیما"),          # plural with ZWNJ
+    ("فضاپیماها", "فضاپیما"),                 # the same typed without it
+    (f"فضاپیما{ZWNJ}های", "فضاپیما"),         # plural + ezafe
+    ("فضاپیماهای", "فضاپیما"),
+    (f"آزمایش{ZWNJ}هایی", "آزمایش"),
+    ("فضاپیمای", "فضاپیما"),                  # ezafe ی
+    (f"خانه{ZWNJ}ای", "خانه"),                # ‌ای after a silent heh
+    ("stations", "station"), ("station's", "station"), ("launches", "launch"), ("countries", "country"),
+    ("launched", "launch"), ("launching", "launch"),
+])
+def test_a_plural_or_suffixed_word_has_the_plain_words_stem(inflected, plain):
+    assert stems(inflected) == stems(plain)
+
+
+@pytest.mark.parametrize("query", ["خانه", f"خانه{ZWNJ}ای", "خانهای", f"خانه{ZWNJ}ها", "خانهها", f"خانه{ZWNJ}های"])
+def test_every_form_of_a_persian_word_finds_its_label(query):
+    hits = SearchIndex([Candidate("house", ("خانه",)), Candidate("khan", ("خان",))]).search(query)
+    assert "house" in [h.key for h in hits]
+
+
+@pytest.mark.parametrize("word", ["ISS", "gas", "bus", "تیر", "یک", "aid"])
+def test_short_words_and_words_that_only_look_inflected_keep_their_form(word):
+    assert stems(word) == (fold(word),)
+
+
+SUPPORT = Candidate("support", ("support spacecraft", "فضاپیمای پشتیبانی"), weight=3)
+NEWEST = Candidate("newest", ("newest support spacecraft", "جدیدترین فضاپیمای پشتیبانی"), weight=1)
+PASSAGE = Candidate("passage", ("Passage P1: what the station is",), weight=40)
+THE_ISS = Candidate("iss", ("International Space Station", f"ایستگاه فضایی بین{ZWNJ}المللی"), weight=90)
+STATION_CLASS = Candidate("space-station", ("space station",), weight=1)
+LAUNCH = Candidate("launch", ("Launch of the first module",), weight=2,
+                   texts=("The first part of the station was launched into orbit.",))
+
+
+@pytest.mark.parametrize("query", ["فضاپیماهای پشتیبانی", f"فضاپیما{ZWNJ}های پشتیبانی", "فضاپیماهای پشتیبانی "])
+def test_a_persian_plural_finds_the_singular_label_first(query):
+    hits = SearchIndex([NEWEST, SUPPORT]).search(query)
+    assert [(h.key, h.rank) for h in hits] == [("support", EXACT), ("newest", PREFIX)]
+
+
+def test_a_title_match_ranks_above_a_passing_mention_and_the_better_known_above_the_lesser():
+    hits = SearchIndex([PASSAGE, STATION_CLASS, THE_ISS, LAUNCH]).search("station")
+    # The passage is linked to more but only mentions the word; the station is its head word.
+    assert [h.key for h in hits] == ["iss", "space-station", "passage", "launch"]
+    assert hits[-1].rank == MENTION
+
+
+def test_an_english_plural_finds_the_singular_label():
+    hits = SearchIndex([STATION_CLASS, THE_ISS]).search("stations")
+    assert [h.key for h in hits] == ["space-station", "iss"] or [h.key for h in hits] == ["iss", "space-station"]
+    assert SearchIndex([STATION_CLASS]).search("space stations")[0].rank == EXACT

@@ -178,6 +178,7 @@ WORDS = {
     "s_exact": ("exact", "دقیق"),
     "s_prefix": ("starts with", "آغاز با"),
     "s_substring": ("contains", "شامل"),
+    "s_mentioned": ("mentioned in its description", "در توصیفش آمده"),
     "s_property": ("property", "ویژگی"),
 }
 

@@ -3,7 +3,8 @@
 One `Search` is built per dataset: every rdfs:label, skos:prefLabel and skos:altLabel of the
 data and the ontology is folded once into a `text.SearchIndex`, so a query typed with or
 without ZWNJ, with Arabic ي/ك, with diacritics, in any digits or in any case finds the same
-entities, ranked exact, then prefix, then substring.
+entities, ranked exact, then prefix, then substring, then a mention in a description; plurals
+and suffixes (ها، های، ی، ‌ای; stations, launches) are the rules of text.py.
 """
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ import pyoxigraph as ox
 
 from . import i18n
 from .dataset import Dataset
-from .text import EXACT, PREFIX, Candidate, SearchIndex
+from .text import EXACT, MENTION, PREFIX, Candidate, SearchIndex
 from .views import DESCRIPTIONS, LABEL, OWL, RDF_TYPE, SKOS, Site
 
 LABEL_PREDICATES = (LABEL, SKOS + "prefLabel", SKOS + "altLabel")
 MAX_QUERY_CHARS = 200
-RANK_NAMES = {EXACT: "exact", PREFIX: "prefix"}
+RANK_NAMES = {EXACT: "exact", PREFIX: "prefix", MENTION: "mentioned"}
 # Types the ontology uses for its own terms; they have no labels of their own.
 GENERIC_TYPES = {OWL + "Class": "class", OWL + "ObjectProperty": "s_property",
                  OWL + "DatatypeProperty": "s_property", OWL + "Ontology": "ontology_word",
@@ -93,7 +94,11 @@ class Search:
                 self.types.setdefault(s, []).append(o.value)
             elif p in DESCRIPTIONS and isinstance(o, ox.Literal):
                 self.descriptions.setdefault(s, {}).setdefault(o.language or "", o.value)
-        self.index = SearchIndex(Candidate(iri, tuple(ls)) for iri, ls in sorted(labels.items()))
+        # How much the graph says about each entity (links to it): the better-known of two equally
+        # good matches comes first ("station" finds the station before the things that mention it).
+        weights = {iri: len(dataset.match(obj=ox.NamedNode(iri))) for iri in labels}
+        self.index = SearchIndex(Candidate(iri, tuple(ls), weights[iri], tuple(self.descriptions.get(iri, {}).values()))
+                                 for iri, ls in sorted(labels.items()))
 
     def _type(self, iri: str, lang: str) -> tuple[str | None, str | None]:
         types = self.types.get(iri, [])
