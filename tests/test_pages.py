@@ -139,8 +139,10 @@ TIMELINE = [
      "۱۹ اسفند ۱۳۸۶ (۹ مارس ۲۰۰۸)"),
     ("Largest_station_in_Earth_orbit", "2008", "year", "2008", "۲۰۰۸"),
     ("Completion_implied_by_the_2008_record", "2010", "year", "2010", "۲۰۱۰"),
-    ("Space_Shuttle_retirement", "2011-07", "month", "July 2011", "ژوئیه ۲۰۱۱"),
-    ("HTV_joins_the_support_fleet", "2011-09", "month", "September 2011", "سپتامبر ۲۰۱۱"),
+    # A month: the Solar Hijri months it spans beside it (1–31 July 2011 is 10 Tir – 9 Mordad 1390).
+    ("Space_Shuttle_retirement", "2011-07", "month", "July 2011 (Tir–Mordad 1390)", "ژوئیه ۲۰۱۱ (تیر–مرداد ۱۳۹۰)"),
+    ("HTV_joins_the_support_fleet", "2011-09", "month", "September 2011 (Shahrivar–Mehr 1390)",
+     "سپتامبر ۲۰۱۱ (شهریور–مهر ۱۳۹۰)"),
     ("Planned_completion", "2015", "year", "2015", "۲۰۱۵"),
     ("Planned_end_of_operation", "2020", "year", "2020", "۲۰۲۰"),
     ("Expected_operation_beyond_the_mid-2020s", "2025", "year", "after 2025", "پس از ۲۰۲۵"),

@@ -122,14 +122,21 @@ class Moment:
         return i18n.word("after_year", lang).format(year=text) if self.after else text
 
     def solar_hijri_text(self, lang: str) -> str | None:
-        return i18n.solar_hijri(self.solar_hijri, lang) if self.solar_hijri else None
+        """The Solar Hijri date (a day), or the span a month covers, computed from the Gregorian
+        value (i18n.solar_hijri_span); a year and an open end keep to the calendar they were stated in."""
+        if self.solar_hijri:
+            return i18n.solar_hijri(self.solar_hijri, lang)
+        if self.after or self.precision == "year":
+            return None
+        dtype = {"day": "#date", "month": "#gYearMonth"}[self.precision]
+        return i18n.solar_hijri_span(self.value, dtype, lang)
 
     def date_text(self, lang: str) -> str:
         """The date in the page's calendar first, the other beside it (Persian: Solar Hijri first)."""
         greg, solar = self.gregorian_text(lang), self.solar_hijri_text(lang)
         if not solar:
             return greg
-        return f"{solar} ({greg})" if lang == "fa" else f"{greg} ({solar})"
+        return f"{solar} ({greg})" if lang == "fa" and self.precision == "day" else f"{greg} ({solar})"
 
 
 def _precision(value: str) -> str:

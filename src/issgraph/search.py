@@ -40,6 +40,7 @@ class Result:
     type_iri: str | None
     type_label: str | None
     description: str | None
+    description_lang: str | None = None   # its language tag (shown marked when not the page's)
 
     def as_json(self) -> dict:
         return {"iri": self.iri, "href": self.href, "label": self.label, "matched": self.matched,
@@ -65,11 +66,13 @@ def check_query(q: str | None) -> str:
     return q
 
 
-def _pick(by_lang: dict[str, str], lang: str) -> str | None:
+def _pick(by_lang: dict[str, str], lang: str) -> tuple[str | None, str | None]:
+    """(the text in `lang`, else English, else untagged, else any; its language tag or None)."""
     for want in (lang, "en", ""):
         if want in by_lang:
-            return by_lang[want]
-    return next(iter(by_lang.values()), None)
+            return by_lang[want], want or None
+    first = next(iter(by_lang.items()), None)
+    return (first[1], first[0] or None) if first else (None, None)
 
 
 class Search:
@@ -119,9 +122,10 @@ class Search:
         out = []
         for hit in self.index.search(q, limit):
             type_iri, type_label = self._type(hit.key, lang)
+            description, description_lang = _pick(self.descriptions.get(hit.key, {}), lang)
             out.append(Result(
                 iri=hit.key, href=page_href(self.site, hit.key, lang),
                 label=self.site.labels.get(hit.key, lang) or hit.label, matched=hit.label,
                 rank=RANK_NAMES.get(hit.rank, "substring"), type_iri=type_iri, type_label=type_label,
-                description=_pick(self.descriptions.get(hit.key, {}), lang)))
+                description=description, description_lang=description_lang))
         return out

@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from . import i18n
 from .dataset import Dataset
 from .describe import Description
+from .figures import FIGURE_WORDS, term_kind
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDF_TYPE = RDF + "type"
@@ -324,8 +325,6 @@ def dataset_view(site: Site, description: Description, stats: dict, lang: str, h
                  figures=None) -> dict:
     """The dataset page: its own facts as rows, then the figures (figures.py: the same names and
     numbers as the home page's and the ontology's), partitions and named graphs as tables."""
-    from .figures import FIGURE_WORDS
-
     view = resource_view(site, description, lang, skip=VOID_TABLES)
     _keep_on_host(view, host.rstrip("/") + "/" if host else "", lang)
     count = lambda n: i18n.number(str(n), lang)
@@ -427,8 +426,6 @@ class _Ontology:
 def _kind(types: set[str]) -> str | None:
     """Which section of the ontology reference a term belongs in, by its rdf:types (figures.term_kind,
     so the lists here and the counts on every page are the same terms)."""
-    from .figures import term_kind
-
     return term_kind(types)
 
 
