@@ -399,3 +399,19 @@ def test_a_word_found_only_in_descriptions_is_a_mention_below_every_label_match(
     ranks = [r["rank"] for r in doc["results"]]
     assert ranks[0] != "mentioned" and "mentioned" in ranks
     assert ranks == sorted(ranks, key=["exact", "prefix", "substring", "mentioned"].index)
+
+
+def test_a_person_who_mistypes_an_address_gets_a_page_in_their_language(client):
+    for lang, words in (("fa", "در این نشانی چیزی نیست."), ("en", "There is nothing at this address.")):
+        r = client.get(f"/no/such/page?lang={lang}", headers={"Accept": BROWSER_ACCEPT})
+        assert r.status_code == 404 and r.content_type == "text/html; charset=utf-8"
+        tree = parse(r.data)
+        assert tree.get("lang") == lang and words in _text(tree.find(".//main"))
+        r = client.get(f"/query?example=no-such-example&lang={lang}", headers={"Accept": BROWSER_ACCEPT})
+        assert r.status_code == 404 and parse(r.data).get("lang") == lang
+    # The English page keeps what the route said; programs keep the short plain-text answer.
+    r = client.get("/query?example=no-such-example&lang=en", headers={"Accept": BROWSER_ACCEPT})
+    assert b"no-such-example" in r.data
+    for accept in ("*/*", "text/plain", "application/json", None):
+        r = client.get("/no/such/page", headers={"Accept": accept} if accept else {})
+        assert r.status_code == 404 and r.content_type == "text/plain; charset=utf-8"

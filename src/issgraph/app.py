@@ -50,7 +50,7 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp
-    from .pages import bp as pages_bp
+    from .pages import bp as pages_bp, error_page
 
     app.register_blueprint(endpoint_bp)
     app.register_blueprint(linked_bp)
@@ -69,6 +69,9 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Response:
+        page = error_page(err)          # a person's browser: a page in the reader's language
+        if page is not None:
+            return page
         response = Response(f"{err.code} {err.name}: {err.description}\n", err.code,
                             content_type="text/plain; charset=utf-8")
         for key, value in err.get_headers():

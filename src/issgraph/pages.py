@@ -88,6 +88,31 @@ def home_page() -> Response:
     return send_document(svc.documents.get(("home", lang), build), vary="Accept-Language")
 
 
+# Errors that a person may meet by following or mistyping a link; others stay plain text for programs.
+PAGE_ERRORS = {400: "error_400", 404: "error_404", 405: "error_405", 406: "error_406"}
+
+
+def error_page(err) -> Response | None:
+    """An HTTP error as an HTML page in the reader's language, for a client that asks for HTML
+    before plain text (a browser); None for everyone else, who keep the short plain-text answer."""
+    if err.code not in PAGE_ERRORS:
+        return None
+    best = request.accept_mimetypes.best_match(["text/plain", "text/html"])
+    if best != "text/html" or request.accept_mimetypes["text/html"] <= request.accept_mimetypes["text/plain"]:
+        return None
+    lang = page_lang()
+    # English pages add what the route said, when it said more than the generic words.
+    detail = err.description if lang == "en" and err.description != type(err).description else None
+    doc = render_page("error.html", lang, err.code, code=err.code, message=word(PAGE_ERRORS[err.code], lang),
+                      detail=detail)
+    response = Response(doc.body, err.code, content_type=doc.content_type,
+                        headers={"Vary": "Accept, Accept-Language", "Cache-Control": "no-cache"})
+    for key, value in err.get_headers():
+        if key.lower() not in ("content-type", "content-length"):
+            response.headers[key] = value
+    return response
+
+
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     """The site's icon where browsers and crawlers look for it without being told (static/favicon.ico,
