@@ -190,3 +190,20 @@ def test_the_atv_page_shows_both_calendars(browser, server):
         time = browser.find_element(By.CSS_SELECTOR, "time[datetime='2008-03-09']")
         alt = time.find_element(By.XPATH, "following-sibling::span[@class='alt-calendar']")
         assert time.text == first and other in alt.text and time.is_displayed()
+
+
+def test_a_result_fetched_by_the_script_reads_as_the_server_rendered_one(browser, server):
+    """Run an example with the script on a Persian page, then reload the address: the same cells."""
+    browser.set_window_size(*DESKTOP)
+    browser.get(server.url + "/query?lang=fa")
+    browser.find_element(By.CSS_SELECTOR, "nav.examples a[data-example='q03-modules-by-builder']").click()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#result table.results-table tbody tr")))
+    def cells():
+        return [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+                for tr in browser.find_elements(By.CSS_SELECTOR, "#result table.results-table tbody tr")]
+    scripted = cells()
+    assert scripted and all(not any(c.isascii() and c.isdigit() for c in row[0] + row[-1]) for row in scripted)
+    assert "ردیف" in browser.find_element(By.ID, "result-count").text
+    browser.get(browser.current_url)
+    assert cells() == scripted
+    assert script_errors(browser) == []

@@ -14,6 +14,9 @@
   var words = JSON.parse(page.getAttribute("data-words") || "{}");
   var prefixes = JSON.parse(page.getAttribute("data-prefixes") || "{}");
   var ACCEPT = "application/sparql-results+json, text/turtle;q=0.9";
+  var XSD = "http://www.w3.org/2001/XMLSchema#";
+  var NUMERIC = ["integer", "decimal", "int", "long", "short", "nonNegativeInteger", "positiveInteger",
+                 "negativeInteger", "nonPositiveInteger", "unsignedInt"];
   var labelsPromise = null;
 
   function el(tag, attrs, children) {
@@ -98,8 +101,14 @@
     } else if (term.type === "triple") {
       td.appendChild(el("span", { "class": "triple" }, ["<< … >>"]));
     } else {
-      td.appendChild(el("span", { "class": "literal", dir: "auto", lang: term["xml:lang"] || null }, [term.value]));
       var dt = term.datatype;
+      // Numbers in the reader's digits, as the server-rendered table writes them (querypage._for_reader);
+      // the lexical form stays in the title.
+      var numeric = lang === "fa" && dt && dt.indexOf(XSD) === 0 && NUMERIC.indexOf(dt.slice(XSD.length)) >= 0 &&
+                    isFinite(Number(term.value));
+      td.appendChild(el("span", { "class": "literal", dir: "auto", lang: term["xml:lang"] || null,
+                                  title: numeric ? term.value : null },
+                        [numeric ? digits(Number(term.value).toLocaleString("en-US", { maximumFractionDigits: 20 })) : term.value]));
       if (term["xml:lang"]) {
         td.appendChild(document.createTextNode(" "));
         var tag = term["xml:lang"], langs = words.langs || {};
