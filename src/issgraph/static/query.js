@@ -113,7 +113,7 @@
         td.appendChild(document.createTextNode(" "));
         var tag = term["xml:lang"], langs = words.langs || {};
         td.appendChild(el("small", { "class": "lang-tag", title: "@" + tag }, [langs[tag.split("-")[0].toLowerCase()] || tag]));
-      } else if (dt && dt !== "http://www.w3.org/2001/XMLSchema#string") {
+      } else if (dt && dt !== XSD + "string") {
         td.appendChild(document.createTextNode(" "));
         td.appendChild(el("small", { "class": "datatype" }, [shortName(dt)]));
       }
