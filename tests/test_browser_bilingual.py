@@ -207,3 +207,11 @@ def test_a_result_fetched_by_the_script_reads_as_the_server_rendered_one(browser
     browser.get(browser.current_url)
     assert cells() == scripted
     assert script_errors(browser) == []
+
+
+def test_numbered_lists_count_in_the_pages_digits(browser, server):
+    for lang, style in (("fa", "persian"), ("en", "decimal")):
+        browser.get(f"{server.url}/search?q=station&lang={lang}")
+        lists = browser.find_elements(By.CSS_SELECTOR, "main ol")
+        assert lists and all(browser.execute_script("return getComputedStyle(arguments[0]).listStyleType", ol) == style
+                             for ol in lists)
