@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test validate bench clean install browser
+.PHONY: serve test validate bench clean install browser release
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ validate: $(VENV)/.installed
 
 serve: $(VENV)/.installed
 	$(BIN)/issgraph serve --host $(HOST) --port $(PORT)
+
+# Archive the current version (owl:versionInfo in data/iss.ttl) under releases/ after bumping it;
+# a version already archived is never rewritten (a different graph under the same version is refused).
+release: $(VENV)/.installed
+	$(BIN)/issgraph release
+	$(BIN)/issgraph release --check
 
 # The browser tests drive Debian's headless Chromium; install it when it is missing.
 browser:

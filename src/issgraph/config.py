@@ -31,6 +31,7 @@ class Config:
     ontology_path: Path = field(default_factory=lambda: _default("ontology/iss.ttl"))
     shapes_path: Path = field(default_factory=lambda: _default("shapes/iss.ttl"))
     queries_path: Path = field(default_factory=lambda: _default("queries"))
+    releases_path: Path = field(default_factory=lambda: _default("releases"))   # archived versions
     engine: str = "oxigraph"           # "oxigraph" or "rdflib"
     query_timeout: float = 10.0        # seconds a query may run before it is stopped
     max_query_bytes: int = 65536       # larger queries get 413
