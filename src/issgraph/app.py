@@ -51,10 +51,12 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp
     from .pages import bp as pages_bp
+    from .published import bp as published_bp
 
     app.register_blueprint(endpoint_bp)
     app.register_blueprint(linked_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(published_bp)
 
     @app.before_request
     def _request_id() -> None:

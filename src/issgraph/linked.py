@@ -246,7 +246,10 @@ def dataset_page(lang: str) -> Document:
     def build() -> Document:
         desc = Description(svc.config.dataset_iri, describe_void(svc.dataset, host), [], [])
         view = dataset_view(svc.site, desc, statistics(svc.dataset), lang)
-        return render_page("resource.html", lang, v=view, formats=format_links("/dataset"), dumps=dump_rows())
+        from .discovery import schema_org_json
+
+        return render_page("resource.html", lang, v=view, formats=format_links("/dataset"), dumps=dump_rows(),
+                           jsonld=schema_org_json(svc.dataset, host))
 
     return svc.documents.get(("dataset-page", host, lang), build)
 
@@ -310,12 +313,19 @@ def dump_rows() -> list[dict]:
             for fmt in DUMP_FORMATS for gz in (False, True)]
 
 
+def _current_version() -> str:
+    """The dataset's release version (owl:versionInfo in the data)."""
+    from .releases import dataset_version
+
+    return dataset_version(_svc().dataset)
+
+
 @bp.get("/dumps/")
 def dumps_index() -> Response:
     """The downloads page: every dump with its media type and size."""
     svc, lang = _svc(), page_lang()
     doc = svc.documents.get(("dumps-page", lang), lambda: render_page(
-        "dumps.html", lang, dumps=dump_rows(), version=svc.dataset.version))
+        "dumps.html", lang, dumps=dump_rows(), version=svc.dataset.version, current_version=_current_version()))
     return send_document(doc, vary="Accept-Language")
 
 

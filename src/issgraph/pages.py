@@ -16,6 +16,7 @@ from . import examples, home, pictures, querypage
 from .documents import Document
 from .i18n import word
 from .linked import page_lang, render_page, send_document
+from .published import jsonld_block
 from .search import MAX_QUERY_CHARS, BadQuery, Search, check_query
 
 bp = Blueprint("pages", __name__)
@@ -78,9 +79,9 @@ def home_page() -> Response:
             questions=[e for e in found if e.is_question],
             timeline=Markup(_picture("timeline", lang).body.decode("utf-8")),
             chart=Markup(_picture("module-shares", lang).body.decode("utf-8")),
-            pictures=PICTURES)
+            pictures=PICTURES, jsonld=jsonld_block(request.host_url))
 
-    return send_document(svc.documents.get(("home", lang), build), vary="Accept-Language")
+    return send_document(svc.documents.get(("home", lang, request.host_url), build), vary="Accept-Language")
 
 
 @bp.get("/pictures/<name>.svg")

@@ -26,6 +26,8 @@ from .dataset import Dataset
 ALGORITHM = "RDFC-1.0"
 HASH = "SHA-256"
 MANIFEST = "manifest.json"
+CANONICAL_FILE = "issgraph.canonical.nq"          # the canonical N-Quads as served, uncompressed
+DCT = "http://purl.org/dc/terms/"
 OWL_VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
 DCT_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
 DCT_LICENSE = ox.NamedNode("http://purl.org/dc/terms/license")
@@ -72,6 +74,23 @@ def _dataset_value(dataset: Dataset, predicate: ox.NamedNode) -> str | None:
     found = dataset.match(subject=ox.NamedNode(dataset.config.dataset_iri), predicate=predicate,
                           graphs=(dataset.config.data_graph,))
     return found[0].object.value if found else None
+
+
+def dataset_facts(dataset: Dataset) -> dict:
+    """The dataset's own facts from the data: version, title, description (en, fa), licence, creator, date."""
+    facts: dict = {"version": dataset_version(dataset)}
+    names = {DCT + "title": "title", DCT + "description": "description", DCT + "license": "license",
+             DCT + "creator": "creator", DCT + "modified": "modified"}
+    for t in dataset.match(subject=ox.NamedNode(dataset.config.dataset_iri), graphs=(dataset.config.data_graph,)):
+        key = names.get(t.predicate.value)
+        if key is None:
+            continue
+        lang = getattr(t.object, "language", None)
+        if lang and lang != "en":
+            facts.setdefault(f"{key}_{lang}", t.object.value)
+        else:
+            facts.setdefault(key, t.object.value)
+    return facts
 
 
 def version_key(version: str) -> tuple:
@@ -133,6 +152,19 @@ def current_release(dataset: Dataset) -> Release:
 def cached_current_release(dataset: Dataset) -> Release:
     """current_release, worked out once per process for a dataset (the served data never changes)."""
     return current_release(dataset)
+
+
+def release_dataset(release: Release, config) -> Dataset:
+    """An archived release as a Dataset in memory (for its dumps in every format)."""
+    from datetime import datetime, timezone
+
+    store = ox.Store()
+    store.bulk_extend(release.quads())
+    try:
+        modified = datetime.fromisoformat(release.modified or "").replace(tzinfo=timezone.utc)
+    except ValueError:
+        modified = datetime.fromtimestamp(0, tz=timezone.utc)
+    return Dataset(config, store, release.hash, modified)
 
 
 def read_release(folder: Path, verify: bool = True) -> Release:
@@ -204,3 +236,46 @@ def parse_any(path: Path) -> list[ox.Quad]:
         raise ReleaseError(f"{path}: {err}") from None
     except SyntaxError as err:
         raise ReleaseError(f"{path}:{err.lineno}:{err.offset}: {err.msg}") from None
+
+
+class Catalogue:
+    """Every release a server offers: the archived ones and the current one, oldest first."""
+
+    def __init__(self, dataset: Dataset, releases_dir: Path):
+        self.dataset, self.releases_dir = dataset, Path(releases_dir)
+        self._archived: dict[str, Release] = {}
+
+    @property
+    def current(self) -> Release:
+        return cached_current_release(self.dataset)
+
+    def archived(self) -> list[str]:
+        return archived_versions(self.releases_dir)
+
+    def versions(self) -> list[str]:
+        return sorted(set(self.archived()) | {self.current.version}, key=version_key)
+
+    def get(self, version: str) -> Release | None:
+        """A release by version: the current one (computed from the served graph) or an archived one."""
+        if version == self.current.version:
+            return self.current
+        if version not in self.archived():
+            return None
+        if version not in self._archived:
+            self._archived[version] = read_release(self.releases_dir / version)
+        return self._archived[version]
+
+    def all(self) -> list[Release]:
+        return [self.get(v) for v in self.versions()]
+
+    def previous(self, version: str) -> str | None:
+        """The version released just before `version`, or None."""
+        versions = self.versions()
+        i = versions.index(version) if version in versions else 0
+        return versions[i - 1] if i > 0 else None
+
+
+@lru_cache(maxsize=4)
+def catalogue(dataset: Dataset) -> Catalogue:
+    """The releases offered with a dataset (its config names the releases folder), once per process."""
+    return Catalogue(dataset, dataset.config.releases_path)
