@@ -171,9 +171,28 @@ def cmd_release(args) -> int:
     except ReleaseError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID
+    if written and not args.releases:
+        _update_citation(release)
     state = "archived in" if written else "already archived, unchanged, in"
     print(f"{release.version} ({ALGORITHM} SHA-256 {release.hash}, {release.quad_count} quads) {state} {folder}")
     return EXIT_OK
+
+
+def _update_citation(release) -> None:
+    """Keep CITATION.cff's version and date equal to the release just archived."""
+    import re
+
+    from .config import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "CITATION.cff"
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^version: .*$', f'version: "{release.version}"', text)
+    if release.modified:
+        text = re.sub(r'(?m)^date-released: .*$', f'date-released: "{release.modified}"', text)
+    path.write_text(text, encoding="utf-8")
+    print(f"CITATION.cff now cites version {release.version}")
 
 
 def cmd_diff(args) -> int:
