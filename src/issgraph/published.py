@@ -11,7 +11,7 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from . import formats
+from . import formats, operations
 from .changes import changeset_triples, diff, side_of_release
 from .dcat import citation
 from .discovery import robots_txt, schema_org_json, sitemap_xml
@@ -219,6 +219,32 @@ def changes(old: str, new: str) -> Response:
     key = ("changes", old, new, fmt.name, lang if fmt is formats.HTML else "")
     vary = "Accept, Accept-Language" if fmt is formats.HTML else "Accept"
     return send_document(svc.documents.get(key, build), vary=vary)
+
+
+# --- operations ------------------------------------------------------------------------------
+
+def _plain(answer: tuple[int, list, bytes]) -> Response:
+    status, headers, body = answer
+    return Response(body, status, headers=headers)
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness: the process answers (JSON, never cached)."""
+    return _plain(operations.health())
+
+
+@bp.get("/ready")
+def ready() -> Response:
+    """Readiness: the store is open and a query answers; 503 when not (JSON, never cached)."""
+    return _plain(operations.readiness(_svc()))
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus metrics, added up over every worker process."""
+    body, content_type = _svc().metrics.exposition()
+    return Response(body, 200, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 def jsonld_block(host_url: str) -> str:
