@@ -232,8 +232,10 @@ def test_an_older_release_stays_served_and_its_changes_are_a_page(two_releases):
                 for st in g.objects(None, cs[kind])}
 
     ds, owl, dct = "https://w3id.org/issgraph/dataset", "http://www.w3.org/2002/07/owl#", str(DCT)
-    assert changes("removal") == {(ds, owl + "versionInfo", old), (ds, dct + "hasVersion", old)}
-    assert changes("addition") == {(ds, owl + "versionInfo", new), (ds, dct + "hasVersion", new)}
+    # exactly the version statements the older file had changed (dcterms:hasVersion too, where the data has it)
+    has_version = f'dcterms:hasVersion "{new}"' in (ROOT / "data/iss.ttl").read_text(encoding="utf-8")
+    assert changes("removal") == {(ds, owl + "versionInfo", old)} | ({(ds, dct + "hasVersion", old)} if has_version else set())
+    assert changes("addition") == {(ds, owl + "versionInfo", new)} | ({(ds, dct + "hasVersion", new)} if has_version else set())
     page = client.get(f"/changes/{old}/{new}", headers=HTML)
     assert page.status_code == 200
     pre = [e.text or "" for e in html5lib.parse(page.data, namespaceHTMLElements=False).iter("pre")]

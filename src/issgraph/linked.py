@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from . import formats, i18n
 from .describe import Description, describe, exists, graph_triples
+from .discovery import schema_org_json
 from .documents import Document
 from .fastpath import mark_cacheable
 from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
@@ -246,8 +247,6 @@ def dataset_page(lang: str) -> Document:
     def build() -> Document:
         desc = Description(svc.config.dataset_iri, describe_void(svc.dataset, host), [], [])
         view = dataset_view(svc.site, desc, statistics(svc.dataset), lang)
-        from .discovery import schema_org_json
-
         return render_page("resource.html", lang, v=view, formats=format_links("/dataset"), dumps=dump_rows(),
                            jsonld=schema_org_json(svc.dataset, host))
 

@@ -16,7 +16,7 @@ from . import examples, home, pictures, querypage
 from .documents import Document
 from .i18n import word
 from .linked import page_lang, render_page, send_document
-from .published import jsonld_block
+from .discovery import schema_org_json
 from .search import MAX_QUERY_CHARS, BadQuery, Search, check_query
 
 bp = Blueprint("pages", __name__)
@@ -79,7 +79,7 @@ def home_page() -> Response:
             questions=[e for e in found if e.is_question],
             timeline=Markup(_picture("timeline", lang).body.decode("utf-8")),
             chart=Markup(_picture("module-shares", lang).body.decode("utf-8")),
-            pictures=PICTURES, jsonld=jsonld_block(request.host_url))
+            pictures=PICTURES, jsonld=schema_org_json(svc.dataset, request.host_url))
 
     return send_document(svc.documents.get(("home", lang, request.host_url), build), vary="Accept-Language")
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from . import formats, operations
 from .changes import changeset_triples, diff, side_of_release
 from .dcat import citation
-from .discovery import robots_txt, schema_org_json, sitemap_xml
+from .discovery import robots_txt, sitemap_xml
 from .documents import Document
 from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
 from .linked import _choose, dump_document, format_links, page_lang, render_page, send_document
@@ -52,8 +52,8 @@ WORDS = {
     "data_license": ("The data", "داده‌ها"),
     "data_license_text": ("The graph (data, ontology and shapes) is published under the Creative Commons "
                           "Attribution-ShareAlike 4.0 licence:",
-                          "گراف (داده‌ها، هستی‌شناسی و شکل‌ها) با پروانهٔ کریتیو کامنز یاد کرد-همسان‌سازی ۴٫۰ "
-                          "منتشر می‌شود:"),
+                          "گراف (داده‌ها، هستی‌شناسی و شکل‌ها) با پروانهٔ بین‌المللی نسبت دادن-اشتراک همسان ۴٫۰ "
+                          "کریتیو کامنز منتشر می‌شود:"),
     "code_license": ("The software", "نرم‌افزار"),
     "code_license_text": ("The issgraph software is under the MIT licence (the LICENSE file of its repository).",
                           "نرم‌افزار issgraph با پروانهٔ MIT است (پروندهٔ LICENSE در مخزن آن)."),
@@ -246,7 +246,3 @@ def metrics() -> Response:
     body, content_type = _svc().metrics.exposition()
     return Response(body, 200, content_type=content_type, headers={"Cache-Control": "no-store"})
 
-
-def jsonld_block(host_url: str) -> str:
-    """The schema.org Dataset for the home and dataset pages (their <script type="application/ld+json">)."""
-    return schema_org_json(_svc().dataset, host_url)
