@@ -99,10 +99,15 @@ def resource_iris(dataset: Dataset) -> list[str]:
 
 
 def sitemap_xml(dataset: Dataset, host_url: str) -> str:
-    """A sitemap (sitemaps.org 0.9) of every page in both languages, each naming its twin (hreflang)."""
+    """A sitemap (sitemaps.org 0.9) of every page in both languages, each naming its twin (hreflang):
+    the site's own pages, each release's folder and changes, every resource."""
     site = Site(dataset)
     host = host_url.rstrip("/")
-    paths = [site.local(site.canonical(p)) for p in SITE_PAGES] + [site.local(i) for i in resource_iris(dataset)]
+    releases = catalogue(dataset)
+    versions = releases.versions()
+    pages = [*SITE_PAGES, *(f"dumps/{v}/" for v in versions),
+             *(f"changes/{releases.previous(v)}/{v}" for v in versions if releases.previous(v))]
+    paths = [site.local(site.canonical(p)) for p in pages] + [site.local(i) for i in resource_iris(dataset)]
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">']
     modified = dataset_facts(dataset).get("modified")

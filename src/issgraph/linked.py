@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from . import formats, i18n
 from .describe import Description, describe, exists, graph_triples
 from .discovery import schema_org_json
+from .releases import dataset_version
 from .documents import Document
 from .fastpath import mark_cacheable
 from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
@@ -314,8 +315,6 @@ def dump_rows() -> list[dict]:
 
 def _current_version() -> str:
     """The dataset's release version (owl:versionInfo in the data)."""
-    from .releases import dataset_version
-
     return dataset_version(_svc().dataset)
 
 

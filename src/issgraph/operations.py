@@ -20,6 +20,8 @@ import tempfile
 import time
 from functools import lru_cache
 
+from .protocol import ProtocolError, ProtocolQuery, parse_request
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 ACCESS_LOG = "issgraph.access"
 CACHE_HIT = "issgraph.cache_hit"        # environ keys the entrance sets (fastpath.py)
@@ -113,8 +115,6 @@ def _sparql_query(environ) -> str | None:
     text = environ.get(QUERY_TEXT)
     if text is not None or environ.get("PATH_INFO") != "/sparql":
         return text
-    from .protocol import ProtocolError, parse_request
-
     try:
         pq = parse_request(environ.get("REQUEST_METHOD", "GET"), environ.get("CONTENT_TYPE"),
                            environ.get("QUERY_STRING", "").encode("latin-1"), environ.get(BODY, b""))
@@ -214,8 +214,6 @@ def health() -> tuple[int, list, bytes]:
 
 def readiness(services) -> tuple[int, list, bytes]:
     """Readiness: the store is open and a query answers (through the evaluator, as any query)."""
-    from .protocol import ProtocolQuery
-
     checks: dict = {"store": services.config.store_kind}
     try:
         services.dataset.counts            # the store opens (on-disk) or was read (remote)

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -156,8 +157,6 @@ def cached_current_release(dataset: Dataset) -> Release:
 
 def release_dataset(release: Release, config) -> Dataset:
     """An archived release as a Dataset in memory (for its dumps in every format)."""
-    from datetime import datetime, timezone
-
     store = ox.Store()
     store.bulk_extend(release.quads())
     try:
