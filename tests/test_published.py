@@ -242,6 +242,7 @@ def test_an_older_release_stays_served_and_its_changes_are_a_page(two_releases):
     assert f'- <{ds}> <{owl}versionInfo> "{old}" <https://w3id.org/issgraph/graph/data> .' in pre[0].splitlines()
     assert f'+ <{ds}> <{owl}versionInfo> "{new}" <https://w3id.org/issgraph/graph/data> .' in pre[1].splitlines()
     assert client.get(f"/changes/{new}/{old}", headers=HTML).status_code == 404
+    assert f"/changes/{old}/{new}?lang=fa".encode() in client.get("/sitemap.xml").data
     listing = client.get("/releases", headers=HTML).data
     assert f"/changes/{old}/{new}".encode() in listing and read_release(app.extensions["issgraph"].config.releases_path / old).hash.encode() in listing
 
@@ -275,3 +276,14 @@ def test_citation_file_cites_the_latest_release_under_the_data_licence(dataset):
     assert cff["license"] == spdx[dataset_facts(dataset)["license"]]
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert "## " + latest in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_releases_page_writes_dates_in_both_calendars_and_persian_digits_in_persian(client, dataset):
+    release = current_release(dataset)
+    fa = client.get("/releases?lang=fa", headers=HTML).data.decode()
+    en = client.get("/releases?lang=en", headers=HTML).data.decode()
+    if release.modified == "2026-11-24":
+        assert "۲۴ نوامبر ۲۰۲۶ (۳ آذر ۱۴۰۵)" in fa and "24 November 2026 (3 Azar 1405)" in en
+    count = f"{release.quad_count:,}"
+    assert count.translate(str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹٬")) in fa and count in en
+    assert release.hash in fa and 'dir="rtl"' in fa[:200]

@@ -7,11 +7,13 @@ consecutive releases (HTML or RDF), `/license` states the licences and how to ci
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import jdatetime
 from flask import Blueprint, Response, abort, current_app, request
 
-from . import formats, operations
+from . import formats, i18n, operations
 from .changes import changeset_triples, diff, side_of_release
 from .dcat import citation
 from .discovery import robots_txt, sitemap_xml
@@ -27,6 +29,7 @@ CODE_LICENSE = "MIT"
 NQUADS = "application/n-quads"
 GZIP = "application/gzip"
 JSON_TYPE = "application/json; charset=utf-8"
+XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 
 # The words of these pages, in English and Persian.
 WORDS = {
@@ -77,8 +80,21 @@ def _svc():
     return services(current_app)
 
 
+def day_for(lang: str):
+    """A release date (xsd:date lexical form) in both calendars, as the page's language writes them."""
+    def day(value: str | None) -> str:
+        if not value:
+            return ""
+        try:
+            solar = jdatetime.date.fromgregorian(date=dt.date.fromisoformat(value[:10])).isoformat()
+        except ValueError:
+            return value
+        return f"{i18n.gregorian(value, XSD_DATE, lang)} ({i18n.solar_hijri(solar, lang)})"
+    return day
+
+
 def _page(template: str, lang: str, **ctx) -> Document:
-    return render_page(template, lang, t=t_for(lang), **ctx)
+    return render_page(template, lang, t=t_for(lang), day=day_for(lang), **ctx)
 
 
 def _text(body: str, content_type: str) -> Document:
