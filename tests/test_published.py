@@ -282,8 +282,11 @@ def test_releases_page_writes_dates_in_both_calendars_and_persian_digits_in_pers
     release = current_release(dataset)
     fa = client.get("/releases?lang=fa", headers=HTML).data.decode()
     en = client.get("/releases?lang=en", headers=HTML).data.decode()
-    if release.modified == "2026-11-24":
-        assert "۲۴ نوامبر ۲۰۲۶ (۳ آذر ۱۴۰۵)" in fa and "24 November 2026 (3 Azar 1405)" in en
+    from issgraph.published import day_for
+
+    assert day_for("fa")("2026-11-24") == "۲۴ نوامبر ۲۰۲۶ (۳ آذر ۱۴۰۵)"
+    assert day_for("en")("2026-11-24") == "24 November 2026 (3 Azar 1405)"
+    assert day_for("fa")(release.modified) in fa and day_for("en")(release.modified) in en
     count = f"{release.quad_count:,}"
     assert count.translate(str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹٬")) in fa and count in en
     assert release.hash in fa and 'dir="rtl"' in fa[:200]
