@@ -63,6 +63,7 @@ def worker_exited(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
+@lru_cache(maxsize=4096)
 def query_hash(text: str | None) -> str | None:
     """A short stable hash of a query text, to match log lines without logging the query."""
     if text is None:
@@ -90,6 +91,16 @@ class Metrics:
         self.store = Gauge("issgraph_store_info", "The kind of store the graphs are read from (1 for the kind "
                            "in use)", ("kind", "engine"), registry=r, multiprocess_mode="max")
         self.store.labels(store_kind, engine).set(1)
+        self._children: dict = {}
+
+    def request(self, route: str, method: str, status: str, seconds: float) -> None:
+        """Count one answered request and its time (the labelled children are looked up once each)."""
+        key = (route, method, status)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = (self.requests.labels(route, method, status), self.latency.labels(route))
+        found[0].inc()
+        found[1].observe(seconds)
 
     def event(self, name: str, reason: str = "") -> None:
         """An event of the query path (the executor's): a timeout, an evaluator replaced."""
@@ -110,17 +121,22 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
+@lru_cache(maxsize=4096)
+def _parsed_query(method: str, content_type: str | None, query_string: str, body: bytes) -> str | None:
+    """The query text of a /sparql request the entrance answered from its cache (parsed once per request)."""
+    try:
+        return parse_request(method, content_type, query_string.encode("latin-1"), body).query
+    except (ProtocolError, UnicodeError, ValueError):
+        return None
+
+
 def _sparql_query(environ) -> str | None:
     """The query text of a /sparql request: as the entrance parsed it, else parsed here."""
     text = environ.get(QUERY_TEXT)
     if text is not None or environ.get("PATH_INFO") != "/sparql":
         return text
-    try:
-        pq = parse_request(environ.get("REQUEST_METHOD", "GET"), environ.get("CONTENT_TYPE"),
-                           environ.get("QUERY_STRING", "").encode("latin-1"), environ.get(BODY, b""))
-    except (ProtocolError, UnicodeError, ValueError):
-        return None
-    return pq.query
+    return _parsed_query(environ.get("REQUEST_METHOD", "GET"), environ.get("CONTENT_TYPE"),
+                         environ.get("QUERY_STRING", ""), environ.get(BODY, b""))
 
 
 class Observed:
@@ -149,11 +165,9 @@ class Observed:
         route = self.route_of(path)
         status = seen.get("status", "500")
         hit = bool(environ.get(CACHE_HIT))
-        m = self.metrics
-        m.requests.labels(route, method, status).inc()
-        m.latency.labels(route).observe(seconds)
+        self.metrics.request(route, method, status, seconds)
         if hit:
-            m.cache_hits.inc()
+            self.metrics.cache_hits.inc()
         if log.isEnabledFor(logging.INFO):
             query = _sparql_query(environ) if path == "/sparql" else None
             line = {"event": "request", "request_id": seen.get("rid") or environ.get("issgraph.request_id"),
@@ -183,17 +197,15 @@ class JsonLines(logging.Formatter):
     """Log records as one JSON object a line (the access log's records are JSON already)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.name == ACCESS_LOG:
-            try:
-                fields = json.loads(record.getMessage())
-            except ValueError:
-                fields = {"message": record.getMessage()}
-        else:
-            fields = {"event": "log", "logger": record.name, "message": record.getMessage()}
-            if record.exc_info:
-                fields["exception"] = self.formatException(record.exc_info)
-        return json.dumps({"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-                           "level": record.levelname.lower(), "pid": record.process, **fields}, ensure_ascii=False)
+        head = (f'{{"time": "{self.formatTime(record, "%Y-%m-%dT%H:%M:%S")}.{int(record.msecs):03d}Z", '
+                f'"level": "{record.levelname.lower()}", "pid": {record.process}, ')
+        message = record.getMessage()
+        if record.name == ACCESS_LOG and message.startswith("{") and not record.exc_info:
+            return head + message[1:]          # already a JSON object: no second encoding per request
+        fields = {"event": "log", "logger": record.name, "message": message}
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return head + json.dumps(fields, ensure_ascii=False)[1:]
 
 
 def configure_logging(level: str) -> None:
