@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test validate bench clean install browser
+.PHONY: serve test validate bench clean install browser release
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ validate: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(BIN)/issgraph serve --host $(HOST) --port $(PORT)
 
+# Archive the current version (owl:versionInfo in data/iss.ttl) under releases/ after bumping it;
+# a version already archived is never rewritten (a different graph under the same version is refused).
+release: $(VENV)/.installed
+	$(BIN)/issgraph release
+	$(BIN)/issgraph release --check
+
 # The browser tests drive Debian's headless Chromium; install it when it is missing.
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver)
@@ -36,7 +42,7 @@ browser:
 # both engines must give the same answers to the same requests.
 test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest
-	ISSGRAPH_TEST_ENGINE=rdflib $(BIN)/python -m pytest --ignore=tests/test_browser.py --ignore=tests/test_stores.py
+	ISSGRAPH_TEST_ENGINE=rdflib $(BIN)/python -m pytest --ignore=tests/test_browser.py --ignore=tests/test_stores.py --ignore=tests/test_deploy.py
 
 # The benchmark drives the servers with Debian's wrk; install it when it is missing.
 # Options for bench/run.py go in BENCH_ARGS, e.g. `make bench BENCH_ARGS=--quick`.

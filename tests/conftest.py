@@ -72,7 +72,7 @@ class Server:
             try:
                 requests.get(self.url + "/sparql", params=probe, headers={"Accept": "text/turtle"}, timeout=1)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):   # not listening yet, or a worker still starting
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("server did not start within 60 s")

@@ -13,6 +13,7 @@ from .executor import Executor
 from .fastpath import COMMON_HEADERS, Entrance, request_id
 from .namespaces import prefixes_for as _prefixes_for
 from .netguard import isolation
+from .operations import Metrics, Observed, route_finder
 from .sparql import QueryService
 from .documents import Documents
 from .views import Site
@@ -31,8 +32,9 @@ class Services:
         self.dataset = dataset
         self.prefixes = prefixes_for(config)
         self.isolate = isolation(config.store_endpoint if config.store_kind == "remote" else None)
+        self.metrics = Metrics(config.store_kind, config.engine)
         self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
-                                 size=config.evaluators, isolate=self.isolate)
+                                 size=config.evaluators, isolate=self.isolate, on_event=self.metrics.event)
         self.queries = QueryService(config, self.executor)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes)
@@ -46,15 +48,18 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.json.ensure_ascii = False
     app.extensions["issgraph"] = Services(config, dataset)
-    app.wsgi_app = Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes)
+    app.wsgi_app = Observed(Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes),
+                            app.extensions["issgraph"].metrics, route_finder(app.url_map))
 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp
     from .pages import bp as pages_bp, error_page
+    from .published import bp as published_bp
 
     app.register_blueprint(endpoint_bp)
     app.register_blueprint(linked_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(published_bp)
 
     @app.before_request
     def _request_id() -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import Config, from_env
+from .config import CANONICAL_BASE, Config, from_env
 from .dataset import LoadError, load
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -151,6 +151,79 @@ def cmd_load(args) -> int:
     return EXIT_OK
 
 
+def cmd_release(args) -> int:
+    """Archive the current version (owl:versionInfo in the data) under releases/, or check them all."""
+    from .releases import ALGORITHM, ReleaseError, archive, archived_versions, current_release, read_release
+
+    config = _config(args)
+    releases_dir = Path(args.releases) if args.releases else config.releases_path
+    try:
+        if args.check:
+            versions = archived_versions(releases_dir)
+            for version in versions:
+                release = read_release(releases_dir / version)
+                print(f"{version}  {release.hash}  {release.quad_count} quads  intact")
+            if not versions:
+                print(f"no releases archived in {releases_dir}")
+            return EXIT_OK
+        release = current_release(_load(config.replace(base_iri=CANONICAL_BASE)))
+        folder, written = archive(release, releases_dir)
+    except ReleaseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    if written and not args.releases:
+        _update_citation(release)
+    state = "archived in" if written else "already archived, unchanged, in"
+    print(f"{release.version} ({ALGORITHM} SHA-256 {release.hash}, {release.quad_count} quads) {state} {folder}")
+    return EXIT_OK
+
+
+def _update_citation(release) -> None:
+    """Keep CITATION.cff's version and date equal to the release just archived."""
+    import re
+
+    from .config import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "CITATION.cff"
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^version: .*$', f'version: "{release.version}"', text)
+    if release.modified:
+        text = re.sub(r'(?m)^date-released: .*$', f'date-released: "{release.modified}"', text)
+    path.write_text(text, encoding="utf-8")
+    print(f"CITATION.cff now cites version {release.version}")
+
+
+def cmd_diff(args) -> int:
+    """The changes between two versions, from their canonical graphs: Turtle (Changeset vocabulary) or text."""
+    from .changes import Side, changeset_turtle, diff, open_side, summary
+    from .releases import ReleaseError, current_release
+
+    config = _config(args)
+    releases_dir = Path(args.releases) if args.releases else config.releases_path
+
+    def side(target: str) -> Side:
+        if target == "current":
+            release = current_release(_load(config.replace(base_iri=CANONICAL_BASE)))
+            return Side(release.version, release.canonical)
+        return open_side(target, releases_dir)
+
+    try:
+        d = diff(side(args.old), side(args.new))
+    except ReleaseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.format == "text":
+        sys.stdout.write(summary(d))
+    else:
+        from urllib.parse import quote
+
+        iri = f"{CANONICAL_BASE}changes/{quote(d.old.label, safe='')}/{quote(d.new.label, safe='')}"
+        sys.stdout.buffer.write(changeset_turtle(d, iri, config.replace(base_iri=CANONICAL_BASE).dataset_iri))
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from .server import serve
 
@@ -203,6 +276,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "(each graph is replaced with PUT ?graph=IRI)")
     p.add_argument("--base-iri", default=None, help="the IRI base of the resources (default: the canonical one)")
     p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("release", help="archive the current version (the data's owl:versionInfo) under releases/: "
+                                       "its canonical N-Quads (RDFC-1.0), gzip-compressed, and a manifest with its hash")
+    files(p, store=False)
+    p.add_argument("--releases", default=None, help="the releases folder (default: releases/ of the checkout)")
+    p.add_argument("--check", action="store_true", help="check that every archived release is intact; write nothing")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("diff", help="what changed between two versions, computed from their canonical graphs")
+    files(p, store=False)
+    p.add_argument("old", help="a release folder, an archived version (0.1.0), an RDF file, or 'current'")
+    p.add_argument("new", help="the same kinds as OLD")
+    p.add_argument("--format", choices=("turtle", "text"), default="turtle",
+                   help="turtle: a Changeset-vocabulary document (default); text: hashes, counts and +/- lines")
+    p.add_argument("--releases", default=None, help="where archived versions are looked up (default: releases/)")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("serve", help="validate, then serve the graph over HTTP with gunicorn")
     files(p)

@@ -31,6 +31,7 @@ class Config:
     ontology_path: Path = field(default_factory=lambda: _default("ontology/iss.ttl"))
     shapes_path: Path = field(default_factory=lambda: _default("shapes/iss.ttl"))
     queries_path: Path = field(default_factory=lambda: _default("queries"))
+    releases_path: Path = field(default_factory=lambda: _default("releases"))   # archived versions
     engine: str = "oxigraph"           # "oxigraph" or "rdflib"
     query_timeout: float = 10.0        # seconds a query may run before it is stopped
     max_query_bytes: int = 65536       # larger queries get 413
@@ -39,6 +40,7 @@ class Config:
     max_request_bytes: int = 1 << 20   # whole request bodies beyond this get 413
     evaluators: int = 1                # evaluator processes per web worker (one per request thread)
     validate_on_start: bool = True
+    log_level: str = "info"            # issgraph's logs (JSON lines): debug, info, warning, error
     cache_dir: Path | None = None      # where validation results are cached; None: no cache
     store: str | None = None           # None: the files, in memory; a directory: an on-disk store
                                        # written by `issgraph load --into DIR`; sparql+http(s)://...:
@@ -47,6 +49,8 @@ class Config:
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base IRI must end with '/': {self.base_iri!r}")
+        if self.log_level.lower() not in ("debug", "info", "warning", "error", "critical"):
+            raise ValueError(f"unknown log level {self.log_level!r}: choose debug, info, warning or error")
         if self.engine not in ("oxigraph", "rdflib"):
             raise ValueError(f"unknown engine {self.engine!r}: choose oxigraph or rdflib")
         if self.store is not None and self.store_kind == "remote":

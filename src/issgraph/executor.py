@@ -126,7 +126,8 @@ class Executor:
     """
 
     def __init__(self, engine_factory: Callable[[], object], timeout: float, size: int = 1,
-                 memory_limit: int | None = 4 << 30, isolate: Callable[[], str] | None = None):
+                 memory_limit: int | None = 4 << 30, isolate: Callable[[], str] | None = None,
+                 on_event: Callable[..., None] | None = None):
         from . import netguard
 
         self._factory = engine_factory
@@ -139,6 +140,7 @@ class Executor:
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._owner = os.getpid()
+        self._event = on_event or (lambda name, reason="": None)   # for metrics: timeouts, restarts
 
     def _take(self) -> _Evaluator:
         with self._lock:
@@ -163,9 +165,12 @@ class Executor:
                 kind, value = evaluator.ask(job, fmt, self.timeout)
             except QueryTimeout:
                 evaluator.stop()
+                self._event("query_timeout")
+                self._event("evaluator_restart", "timeout")
                 raise
             except (EOFError, OSError, pickle.UnpicklingError):
                 evaluator.stop()
+                self._event("evaluator_restart", "crashed")
                 raise EvaluatorFailed("the evaluator stopped while running this query") from None
             with self._lock:
                 self._idle.append(evaluator)

@@ -79,11 +79,13 @@ class Entrance:
                 return self.app(environ, _hiding_mark(start_response))
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = _Body(body)
+            environ["issgraph.body"] = body          # for the request log's query hash (operations.py)
         conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
         key = (method == "POST", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body,
                *(environ.get(h, "") for h in KEY_HEADERS))
         hit = self.cache.get(key)
         if hit is not None:
+            environ["issgraph.cache_hit"] = True     # counted by operations.Observed
             return self._replay(hit, environ, start_response, method == "HEAD")
         if environ.get("PATH_INFO") == "/sparql":
             answer = self._sparql(environ, method, body)
@@ -106,6 +108,7 @@ class Entrance:
                 (str(err) + "\n").encode("utf-8")
         if pq.query is None:
             return None
+        environ["issgraph.query"] = pq.query          # hashed in the request log (operations.py)
         reply = self.queries.answer(pq, environ.get("HTTP_ACCEPT"), request_id(environ))
         return reply.status, [("Content-Type", reply.content_type), ("Vary", "Accept"), *reply.headers.items()], reply.body
 

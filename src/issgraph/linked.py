@@ -14,6 +14,8 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from . import formats, i18n
 from .describe import Description, describe, exists, graph_triples
+from .discovery import schema_org_json
+from .releases import dataset_version
 from .documents import Document
 from .fastpath import mark_cacheable
 from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
@@ -269,7 +271,7 @@ def dataset_page(lang: str) -> Document:
         desc = Description(svc.config.dataset_iri, describe_void(svc.dataset, host), [], [])
         view = dataset_view(svc.site, desc, statistics(svc.dataset), lang, host, figures(svc.dataset))
         return render_page("resource.html", lang, path="/dataset", v=view, formats=format_links("/dataset"),
-                           dumps=dump_rows())
+                           dumps=dump_rows(), jsonld=schema_org_json(svc.dataset, host))
 
     return svc.documents.get(("dataset-page", host, lang), build)
 
@@ -342,12 +344,18 @@ def dump_rows() -> list[dict]:
             for fmt in DUMP_FORMATS for gz in (False, True)]
 
 
+def _current_version() -> str:
+    """The dataset's release version (owl:versionInfo in the data)."""
+    return dataset_version(_svc().dataset)
+
+
 @bp.get("/dumps/")
 def dumps_index() -> Response:
     """The downloads page: every dump with its media type and size."""
     svc, lang = _svc(), page_lang()
     doc = svc.documents.get(("dumps-page", lang), lambda: render_page(
-        "dumps.html", lang, path="/dumps/", dumps=dump_rows(), version=svc.dataset.version))
+        "dumps.html", lang, path="/dumps/", dumps=dump_rows(), version=svc.dataset.version,
+        current_version=_current_version()))
     return send_document(doc, vary="Accept-Language")
 
 

@@ -20,6 +20,7 @@ from .i18n import word
 from .linked import page_lang, render_page, send_document
 from .messages import explain
 from .protocol import ProtocolQuery
+from .discovery import schema_org_json
 from .search import MAX_QUERY_CHARS, BadQuery, Search, check_query
 
 bp = Blueprint("pages", __name__)
@@ -83,9 +84,9 @@ def home_page() -> Response:
             questions=[e for e in found if e.is_question],
             timeline=Markup(_picture("timeline", lang).body.decode("utf-8")),
             chart=Markup(_picture("module-shares", lang).body.decode("utf-8")),
-            pictures=PICTURES)
+            pictures=PICTURES, jsonld=schema_org_json(svc.dataset, request.host_url))
 
-    return send_document(svc.documents.get(("home", lang), build), vary="Accept-Language")
+    return send_document(svc.documents.get(("home", lang, request.host_url), build), vary="Accept-Language")
 
 
 # Errors that a person may meet by following or mistyping a link; others stay plain text for programs.

@@ -11,6 +11,8 @@ from gunicorn.app.base import BaseApplication
 from .app import create_app
 from .config import Config
 from .dataset import LoadError, load
+from .operations import (MULTIPROC_ENV, configure_logging, prepare_multiprocess, remove_multiprocess_dir,
+                         worker_exited)
 from .validation import validate_cached
 
 log = logging.getLogger("issgraph")
@@ -118,8 +120,20 @@ def _serve_granian(app, host: str, port: int, workers: int, threads: int) -> int
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
           worker_class: str = "gthread", threads: int = 4, server: str = "gunicorn") -> int:
+    configure_logging(config.log_level)
     dataset = prepare(config)
     config = config.replace(evaluators=max(config.evaluators, threads))
+    made_metrics_dir = None if os.environ.get(MULTIPROC_ENV) else os.getpid()
+    metrics_dir = prepare_multiprocess()       # before any metric exists: the workers' metrics add up
+    try:
+        return _serve(config, dataset, host, port, workers, worker_class, threads, server)
+    finally:
+        if made_metrics_dir == os.getpid():     # not in a worker leaving through this frame (gunicorn's exit)
+            remove_multiprocess_dir(metrics_dir)
+
+
+def _serve(config: Config, dataset, host: str, port: int, workers: int | None, worker_class: str,
+           threads: int, server: str) -> int:
     app = create_app(config, dataset)
     # The loaded graph lives as long as the server: keep the collector off it, and keep its
     # pages shared between the forked workers and evaluators.
@@ -148,5 +162,6 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
         "loglevel": "warning",
         "proc_name": "issgraph",
         "post_worker_init": lambda worker: _worker_ready(app),
+        "child_exit": lambda arbiter, worker: worker_exited(worker.pid),
     }).run()
     return 0

@@ -12,6 +12,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from .dataset import Dataset
+from .dcat import describe_dcat
 from .dumps import DUMP_FORMATS, dump_name
 
 VOID = "http://rdfs.org/ns/void#"
@@ -110,5 +111,5 @@ def describe_void(dataset: Dataset, host_url: str) -> list[ox.Triple]:
             add("dataDump", _n(f"{host_url}dumps/{dump_name(fmt, gz)}"))
     for vocab in stats["vocabularies"]:
         add("vocabulary", _n(vocab))
-    out += _partitions(ds, stats) + _graphs(ds, dataset)
+    out += _partitions(ds, stats) + _graphs(ds, dataset) + describe_dcat(dataset, host_url)
     return sorted(set(out), key=str)

@@ -1,0 +1,4 @@
+"""`python -m issgraph` is the `issgraph` command."""
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,238 @@
+"""What operators watch: liveness and readiness, Prometheus metrics, one JSON log line per request.
+
+`Observed` is the outermost WSGI layer, around the entrance (fastpath), so every request is
+counted and logged whether Flask, the query path or the entrance's cache answered it. Metrics
+use the official `prometheus_client`; under a server with several worker processes (gunicorn
+or granian) they are kept in prometheus_client's multiprocess mode, in the directory named by
+PROMETHEUS_MULTIPROC_DIR, which `issgraph serve` sets up before any metric exists (see
+`prepare_multiprocess`) and `/metrics` adds up across the workers. The log line names the
+request id, route, status, duration and a hash of the query, never the query itself at info
+level (at debug level the query text is added).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from functools import lru_cache
+
+from .protocol import ProtocolError, ProtocolQuery, parse_request
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+ACCESS_LOG = "issgraph.access"
+CACHE_HIT = "issgraph.cache_hit"        # environ keys the entrance sets (fastpath.py)
+QUERY_TEXT = "issgraph.query"
+BODY = "issgraph.body"
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+NO_STORE = [("Cache-Control", "no-store"), ("Content-Type", "application/json")]
+
+log = logging.getLogger(ACCESS_LOG)
+
+
+def prepare_multiprocess(environ=os.environ) -> str:
+    """Name an empty directory for multiprocess metrics (before prometheus_client is imported).
+
+    The operator's PROMETHEUS_MULTIPROC_DIR is emptied of an earlier run's files; without one,
+    a new directory under the system's temporary directory is made (a tmpfs in the container).
+    """
+    path = environ.get(MULTIPROC_ENV)
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for name in os.listdir(path):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(path, name))
+    else:
+        path = environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="issgraph-metrics-")
+    return path
+
+
+def remove_multiprocess_dir(path: str) -> None:
+    """Remove a metrics directory this process made (at server exit)."""
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def worker_exited(pid: int) -> None:
+    """Tell prometheus_client a worker is gone (its live gauges no longer count)."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
+
+
+@lru_cache(maxsize=4096)
+def query_hash(text: str | None) -> str | None:
+    """A short stable hash of a query text, to match log lines without logging the query."""
+    if text is None:
+        return None
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class Metrics:
+    """The service's Prometheus metrics, in a registry of their own (one per app)."""
+
+    def __init__(self, store_kind: str, engine: str):
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter("issgraph_http_requests", "HTTP requests answered, by route, method and status",
+                                ("route", "method", "status"), registry=r)
+        self.latency = Histogram("issgraph_http_request_duration_seconds", "Time to answer a request, by route",
+                                 ("route",), buckets=LATENCY_BUCKETS, registry=r)
+        self.cache_hits = Counter("issgraph_cache_hits", "Requests answered from the entrance's cache of finished "
+                                  "answers", registry=r)
+        self.timeouts = Counter("issgraph_query_timeouts", "Queries stopped at the time limit", registry=r)
+        self.restarts = Counter("issgraph_evaluator_restarts", "Evaluator processes replaced, by reason",
+                                ("reason",), registry=r)
+        self.store = Gauge("issgraph_store_info", "The kind of store the graphs are read from (1 for the kind "
+                           "in use)", ("kind", "engine"), registry=r, multiprocess_mode="max")
+        self.store.labels(store_kind, engine).set(1)
+        self._children: dict = {}
+
+    def request(self, route: str, method: str, status: str, seconds: float) -> None:
+        """Count one answered request and its time (the labelled children are looked up once each)."""
+        key = (route, method, status)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = (self.requests.labels(route, method, status), self.latency.labels(route))
+        found[0].inc()
+        found[1].observe(seconds)
+
+    def event(self, name: str, reason: str = "") -> None:
+        """An event of the query path (the executor's): a timeout, an evaluator replaced."""
+        if name == "query_timeout":
+            self.timeouts.inc()
+        elif name == "evaluator_restart":
+            self.restarts.labels(reason or "unknown").inc()
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The metrics in Prometheus text format, added up over every worker in multiprocess mode."""
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+
+        path = os.environ.get(MULTIPROC_ENV)
+        if path:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=path)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+@lru_cache(maxsize=4096)
+def _parsed_query(method: str, content_type: str | None, query_string: str, body: bytes) -> str | None:
+    """The query text of a /sparql request the entrance answered from its cache (parsed once per request)."""
+    try:
+        return parse_request(method, content_type, query_string.encode("latin-1"), body).query
+    except (ProtocolError, UnicodeError, ValueError):
+        return None
+
+
+def _sparql_query(environ) -> str | None:
+    """The query text of a /sparql request: as the entrance parsed it, else parsed here."""
+    text = environ.get(QUERY_TEXT)
+    if text is not None or environ.get("PATH_INFO") != "/sparql":
+        return text
+    return _parsed_query(environ.get("REQUEST_METHOD", "GET"), environ.get("CONTENT_TYPE"),
+                         environ.get("QUERY_STRING", ""), environ.get(BODY, b""))
+
+
+class Observed:
+    """WSGI middleware: count, time and log every request (outermost, around the entrance)."""
+
+    def __init__(self, app, metrics: Metrics, route_of):
+        self.app, self.metrics = app, metrics
+        self.route_of = lru_cache(maxsize=4096)(route_of)
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        seen: dict = {}
+
+        def start(status, headers, exc_info=None):
+            seen["status"] = status[:3]
+            seen["rid"] = next((v for k, v in headers if k == "X-Request-Id"), None)
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, start)
+        finally:
+            self._record(environ, seen, time.perf_counter() - started)
+
+    def _record(self, environ, seen: dict, seconds: float) -> None:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        route = self.route_of(path)
+        status = seen.get("status", "500")
+        hit = bool(environ.get(CACHE_HIT))
+        self.metrics.request(route, method, status, seconds)
+        if hit:
+            self.metrics.cache_hits.inc()
+        if log.isEnabledFor(logging.INFO):
+            query = _sparql_query(environ) if path == "/sparql" else None
+            line = {"event": "request", "request_id": seen.get("rid") or environ.get("issgraph.request_id"),
+                    "method": method, "route": route, "path": path, "status": int(status),
+                    "duration_ms": round(seconds * 1000, 3), "cache": "hit" if hit else "miss",
+                    "query_hash": query_hash(query)}
+            if query is not None and log.isEnabledFor(logging.DEBUG):
+                line["query"] = query
+            log.info(json.dumps(line, ensure_ascii=False))
+
+
+def route_finder(url_map):
+    """path -> the route (rule) that serves it, for labels of bounded number; 'unmatched' otherwise."""
+    adapter = url_map.bind("localhost")
+
+    def route_of(path: str) -> str:
+        try:
+            rule, _ = adapter.match(path, method="GET", return_rule=True)
+            return rule.rule
+        except Exception:      # NotFound, MethodNotAllowed, RequestRedirect: no rule of its own
+            return "unmatched"
+
+    return route_of
+
+
+class JsonLines(logging.Formatter):
+    """Log records as one JSON object a line (the access log's records are JSON already)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        head = (f'{{"time": "{self.formatTime(record, "%Y-%m-%dT%H:%M:%S")}.{int(record.msecs):03d}Z", '
+                f'"level": "{record.levelname.lower()}", "pid": {record.process}, ')
+        message = record.getMessage()
+        if record.name == ACCESS_LOG and message.startswith("{") and not record.exc_info:
+            return head + message[1:]          # already a JSON object: no second encoding per request
+        fields = {"event": "log", "logger": record.name, "message": message}
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return head + json.dumps(fields, ensure_ascii=False)[1:]
+
+
+def configure_logging(level: str) -> None:
+    """issgraph's logs as JSON lines on standard error, at the configured level (Config.log_level)."""
+    logging.Formatter.converter = time.gmtime
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines())
+    logger = logging.getLogger("issgraph")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(level.upper())
+
+
+def health() -> tuple[int, list, bytes]:
+    """Liveness: the process answers."""
+    return 200, NO_STORE, b'{"status": "ok"}\n'
+
+
+def readiness(services) -> tuple[int, list, bytes]:
+    """Readiness: the store is open and a query answers (through the evaluator, as any query)."""
+    checks: dict = {"store": services.config.store_kind}
+    try:
+        services.dataset.counts            # the store opens (on-disk) or was read (remote)
+        reply = services.queries.answer(ProtocolQuery(query="ASK { }", params=(("format", "json"),)), None, "ready")
+        checks["query"] = "ok" if reply.status == 200 else f"{reply.status}: {reply.error}"
+    except Exception as err:               # a readiness probe reports; it never raises
+        checks["query"] = f"failed: {type(err).__name__}: {err}"
+    ok = checks["query"] == "ok"
+    body = json.dumps({"status": "ready" if ok else "unavailable", "checks": checks}) + "\n"
+    return (200 if ok else 503), NO_STORE, body.encode("utf-8")
