@@ -117,6 +117,7 @@ def sitemap_xml(dataset: Dataset, host_url: str) -> str:
         for lang in LANGS:
             lines.append(f"<url><loc>{escape(urls[lang])}</loc>" + (f"<lastmod>{modified}</lastmod>" if modified else ""))
             lines += [f'<xhtml:link rel="alternate" hreflang="{other}" href="{escape(urls[other])}"/>' for other in LANGS]
+            lines.append(f'<xhtml:link rel="alternate" hreflang="x-default" href="{escape(host + path)}"/>')
             lines.append("</url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
