@@ -69,12 +69,27 @@ def _syntax_error(err: Exception, text: str) -> QueryError:
         prefix = _prefix_at(text, line, column)
         return QueryError(f"undeclared prefix {prefix!r} at line {line}, column {column}: add "
                           f"PREFIX {prefix}: <...> to the query", line, column)
+    if "IRI parsing failed" in rest:
+        iri = _iri_before(text, line, column)
+        return QueryError(f"invalid IRI {iri} at line {line}: it is not an IRI (RFC 3987), or a relative "
+                          "reference that cannot be resolved against the base IRI", line, column)
     # Oxigraph lists expected character classes; keep the readable alternatives only.
     if rest.startswith("expected one of "):
         options = [o.strip() for o in rest[len("expected one of "):].split(", ")]
         readable = [o for o in options if o.startswith('"') or o.isupper()]
         rest = "expected " + (", ".join(readable[:8]) if readable else "something else")
     return QueryError(f"syntax error at line {line}, column {column}: {rest[:300]}", line, column)
+
+
+def _iri_before(text: str, line: int, column: int) -> str:
+    """The <...> that ends just before (line, column), shortened; or 'here' when there is none."""
+    lines = text.split("\n")
+    head = lines[line - 1][:column - 1] if 0 < line <= len(lines) else ""
+    start = head.rfind("<")
+    if start < 0:
+        return "here"
+    iri = head[start:]
+    return iri if len(iri) <= 80 else iri[:77] + "..."
 
 
 def _prefix_at(text: str, line: int, column: int) -> str:
@@ -116,6 +131,7 @@ class OxigraphEngine:
     """Queries the dataset's in-memory Oxigraph store."""
 
     name = "oxigraph"
+    sparql12 = True         # pyoxigraph 0.5 parses and evaluates SPARQL 1.2 (VERSION, triple terms, ...)
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         config = dataset.config
@@ -190,6 +206,7 @@ class RdflibEngine:
     """
 
     name = "rdflib"
+    sparql12 = False        # rdflib 7's parser knows SPARQL 1.1 only
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         from rdflib import Dataset as RDataset, Graph, URIRef
@@ -224,7 +241,7 @@ class RdflibEngine:
     def run(self, job: QueryJob, fmt: Format) -> Answer:
         from pyparsing.exceptions import ParseException
 
-        _check_syntax(job.text)
+        _check_syntax(job.text, job.base_iri)
         try:
             outcome = self._target(job).query(job.text, base=job.base_iri)
             return self._write(outcome, fmt)
@@ -267,6 +284,7 @@ class RemoteEngine:
     """
 
     name = "remote"
+    sparql12 = None         # passed on: the store accepts SPARQL 1.2 or refuses it (400, in its words)
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         config = dataset.config
@@ -280,7 +298,8 @@ class RemoteEngine:
         self.served_named = config.graph_iris
 
     def _params(self, job: QueryJob) -> list[tuple[str, str]]:
-        text = job.text if not job.base_iri else f"BASE <{job.base_iri}>\n{job.text}"
+        # On the query's first line, so that the store's line numbers stay the query's.
+        text = job.text if not job.base_iri else f"BASE <{job.base_iri}> {job.text}"
         params = [("query", text)]
         if job.from_clause and job.default_graphs is None and job.named_graphs is None:
             return params          # the query's own FROM / FROM NAMED decide (the guard allowed only served graphs)
@@ -293,7 +312,7 @@ class RemoteEngine:
     def run(self, job: QueryJob, fmt: Format) -> Answer:
         from .stores import StoreError, request
 
-        _check_syntax(job.text)
+        _check_syntax(job.text, job.base_iri)
         results = answer_kind(job.form) == "results"
         accept = (RESULTS_ACCEPT if results else GRAPH_ACCEPT)
         try:
@@ -326,17 +345,22 @@ class StoreUnavailable(QueryError):
 ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}
 
 
+def engine_class(config):
+    """The class of engine the config names (a remote store answers queries itself)."""
+    return RemoteEngine if config.store_kind == "remote" else ENGINES[config.engine]
+
+
 _EMPTY = ox.Store()
 
 
-def _check_syntax(text: str) -> None:
+def _check_syntax(text: str, base_iri: str | None = None) -> None:
     """Parse with Oxigraph (on an empty store) so both engines refuse the same queries, alike.
 
     rdflib's parser knows prefixes nobody declared (foaf:, schema:, ...) and words its errors
     its own way; SPARQL says an undeclared prefix is an error.
     """
     try:
-        _EMPTY.query(text)
+        _EMPTY.query(text, base_iri=base_iri)
     except SyntaxError as err:
         raise _syntax_error(err, text) from None
     except Exception:   # evaluation errors on an empty store are not syntax errors
@@ -345,5 +369,4 @@ def _check_syntax(text: str) -> None:
 
 def make_engine(dataset: Dataset, config, prefixes: dict[str, str] | None = None):
     """The engine the config names, ready to run jobs (a remote store answers queries itself)."""
-    kind = RemoteEngine if config.store_kind == "remote" else ENGINES[config.engine]
-    return kind(dataset, config.max_rows, prefixes)
+    return engine_class(config)(dataset, config.max_rows, prefixes)
