@@ -6,6 +6,7 @@ Nothing here knows HTTP, and nothing here guards: callers pass queries `guard` a
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from http.client import HTTPException
 from itertools import islice
@@ -182,13 +183,14 @@ class OxigraphEngine:
         return write_outcome(outcome, fmt, self.max_rows, self.prefixes)
 
 
-def write_outcome(outcome, fmt: Format, cap: int, prefixes: dict[str, str] | None) -> Answer:
-    """Write Oxigraph's answer (boolean, solutions or triples), keeping at most `cap` rows or triples."""
-    if isinstance(outcome, ox.QueryBoolean):
+def write_outcome(outcome, fmt: Format, cap: int, prefixes: dict[str, str] | None, term=None) -> Answer:
+    """Write Oxigraph's answer (boolean, solutions or triples), keeping at most `cap` rows or triples;
+    `term`, if given, rewrites each value of a solution (see `canonical_term`)."""
+    if isinstance(outcome, (ox.QueryBoolean, bool)):
         return Answer(results.write_boolean(bool(outcome), fmt.name), fmt.name, None, False)
     if isinstance(outcome, ox.QuerySolutions):
         names = [v.value for v in outcome.variables]
-        rows = [tuple(s) for s in islice(outcome, cap + 1)]
+        rows = [tuple(s) if term is None else tuple(map(term, s)) for s in islice(outcome, cap + 1)]
         truncated = len(rows) > cap
         rows = rows[:cap]
         return Answer(results.write_bindings(names, rows, fmt.name), fmt.name, len(rows), truncated)
@@ -324,13 +326,18 @@ class RemoteEngine:
                 if results:
                     kind = ox.QueryResultsFormat.from_media_type(media) or ox.QueryResultsFormat.JSON
                     outcome = ox.parse_query_results(resp, format=kind)
+                    if job.form == "ASK" and isinstance(outcome, ox.QuerySolutions):
+                        outcome = _ask_table(outcome)
                 else:
                     kind = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
                     outcome = (q.triple for q in ox.parse(resp, format=kind, base_iri=self.endpoint))
-                return write_outcome(outcome, fmt, self.max_rows, self.prefixes)
+                return write_outcome(outcome, fmt, self.max_rows, self.prefixes, canonical_term)
         except StoreError as err:
+            words = _store_words(err.detail) or str(err.status)
+            if err.status is not None and err.status >= 500 and _STORE_TIMEOUT.search(err.detail):
+                raise StoreTimeout(f"the store stopped the query at its own time limit: {words}") from None
             if err.status is not None and 400 <= err.status < 500 and err.status not in (401, 403, 404, 407):
-                raise QueryError(f"the store refused the query: {err.detail or err.status}") from None
+                raise QueryError(f"the store refused the query: {words}") from None
             raise StoreUnavailable(str(err)) from None
         except (SyntaxError, ValueError) as err:
             raise StoreUnavailable(f"the store at {self.endpoint} sent an answer that cannot be read: {err}") from None
@@ -338,8 +345,41 @@ class RemoteEngine:
             raise StoreUnavailable(f"the store at {self.endpoint} stopped answering: {err!r}") from None
 
 
+# How stores say that a query ran out of time (HTTP 500 with these words): Virtuoso's SQL states
+# S1T00 ("Transaction timed out") and its refusal of a query whose estimated cost exceeds its limit.
+_STORE_TIMEOUT = re.compile(r"\bS1T00\b|Transaction timed out|estimated execution time .* exceeds the limit", re.S)
+
+
+XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_BOOLEANS = {"1": ox.Literal("true", datatype=XSD_BOOLEAN), "0": ox.Literal("false", datatype=XSD_BOOLEAN)}
+
+
+def canonical_term(term):
+    """A store's own spelling of a value in its canonical form: Virtuoso writes xsd:boolean as 1/0."""
+    if isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN:
+        return _BOOLEANS.get(term.value, term)
+    return term
+
+
+def _store_words(detail: str) -> str:
+    """The store's own message, without the copy of the query some stores append (Virtuoso)."""
+    return detail.split("\n\nSPARQL query:", 1)[0].strip()
+
+
+def _ask_table(solutions) -> ox.QueryBoolean | bool:
+    """An ASK answered as a one-column table (Virtuoso 7: ?__ASK_RETVAL 1), read as the boolean it means."""
+    for solution in solutions:
+        value = solution[0]
+        return not (isinstance(value, ox.Literal) and value.value in ("0", "false"))
+    return False
+
+
 class StoreUnavailable(QueryError):
     """The remote store did not answer, or answered with something unreadable (HTTP 502)."""
+
+
+class StoreTimeout(QueryError):
+    """The remote store stopped the query at its own time limit (HTTP 503, as a local timeout)."""
 
 
 ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}

@@ -13,7 +13,7 @@ from . import guard
 from .config import Config
 from urllib.parse import urlencode
 
-from .engine import QueryError, QueryJob, StoreUnavailable, answer_kind, engine_class
+from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
 from .executor import EvaluatorFailed, Executor, QueryTimeout
 from .formats import GRAPH, HTML, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolQuery
@@ -122,6 +122,9 @@ class QueryService:
             log.error("request %s: %s", request_id, err)
             return Reply.fail(502, "the store behind this endpoint did not answer properly; try again later "
                                    f"(request id {request_id})", headers={"Retry-After": "30"})
+        except StoreTimeout as err:
+            log.warning("request %s: %s", request_id, err)
+            return Reply.fail(503, str(err), headers={"Retry-After": "60"})
         except QueryError as err:
             return Reply.fail(400, str(err), err.line, err.column)
         except QueryTimeout as err:
