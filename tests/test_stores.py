@@ -748,3 +748,39 @@ def test_load_with_a_named_graph_store_parameter(oxigraph, dataset):
     done = issgraph("load", "--into", oxigraph.graph_store, "--gsp-param", "graph")
     assert done.returncode == 0, done.stderr
     assert len(stored_graph(oxigraph, SHAPES_GRAPH)) == len(dataset.shapes)
+
+
+# --- what real clients do, through a front end over each store (see test_interop.py) --------------
+
+@pytest.mark.parametrize("form", ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"])
+def test_front_end_with_every_sparqlwrapper_return_format(front, form):
+    import warnings
+
+    import SPARQLWrapper as SW
+
+    from .test_interop import EXPECTED, METHODS, QUERIES as CLIENT_QUERIES, check_answer, media
+
+    for return_format in SW.Wrapper._allowedFormats:
+        for method, request_method in METHODS.values():
+            sw = SW.SPARQLWrapper(front.url + "/sparql", returnFormat=return_format)
+            sw.setQuery(CLIENT_QUERIES[form])
+            sw.setMethod(method)
+            sw.setRequestMethod(request_method)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = sw.query()
+            content_type = result.info()["content-type"]
+            expected = EXPECTED["results" if form in ("SELECT", "ASK") else "graph"].get(return_format)
+            assert expected is None or media(content_type) == expected, (return_format, method)
+            check_answer(form, content_type, result.response.read())
+
+
+def test_front_end_resolves_relative_iris_and_matches_accept_with_parameters(front):
+    r = requests.post(front.url + "/sparql", data=b"CONSTRUCT { <s> <p> 1 } WHERE {}", timeout=30,
+                      headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples; charset=utf-8"})
+    assert r.status_code == 200, r.text
+    assert r.text.strip() == ('<https://w3id.org/issgraph/s> <https://w3id.org/issgraph/p> '
+                              '"1"^^<http://www.w3.org/2001/XMLSchema#integer> .')
+    n = ask(front.url, "SELECT (COUNT(*) AS ?n) FROM <graph/shapes> WHERE { ?s ?p ?o }")
+    assert n.status_code == 200, n.text
+    assert int(n.json()["results"]["bindings"][0]["n"]["value"]) > 100
