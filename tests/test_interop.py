@@ -264,6 +264,17 @@ def test_sparql12_queries(server, feature):
         assert len(reifies) == 2 and all(isinstance(q.object, ox.Triple) for q in reifies)
 
 
+def test_triple_terms_in_a_format_that_cannot_hold_them_are_a_clear_400(server):
+    r = requests.get(server.url + "/sparql", params={"query": SPARQL12["annotation"]},
+                     headers={"Accept": "application/ld+json"}, timeout=30)
+    assert r.status_code == 400
+    if ENGINE == "oxigraph":
+        assert r.text.startswith("the answer holds triple terms (RDF 1.2), which JSON-LD cannot express")
+    rdfxml = requests.get(server.url + "/sparql", params={"query": SPARQL12["annotation"]},
+                          headers={"Accept": "application/rdf+xml"}, timeout=30)
+    assert rdfxml.status_code == (200 if ENGINE == "oxigraph" else 400)
+
+
 def test_sparql12_keeps_every_guard_rule(server):
     for query, says in (('VERSION "1.2" SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }', "SERVICE"),
                         ('VERSION "1.2" INSERT DATA { <a:s> <a:p> <a:o> }', "read-only"),

@@ -108,6 +108,11 @@ def write_graph(triples, fmt: Format, prefixes: dict[str, str] | None = None) ->
     """Serialize triples with Oxigraph's writers (Turtle gets the prefixes)."""
     if fmt.rdf is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
+    if fmt.rdf == ox.RdfFormat.JSON_LD:
+        triples = list(triples)
+    if fmt.rdf == ox.RdfFormat.JSON_LD and any(isinstance(t.object, ox.Triple) for t in triples):
+        raise QueryError("the answer holds triple terms (RDF 1.2), which JSON-LD cannot express; "
+                         "ask for Turtle, N-Triples or RDF/XML")
     if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) and prefixes:
         return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
     return ox.serialize(triples, format=fmt.rdf)

@@ -8,11 +8,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from . import guard
 from .config import Config
-from urllib.parse import urlencode
-
 from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
 from .executor import EvaluatorFailed, Executor, QueryTimeout
 from .formats import GRAPH, HTML, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
