@@ -318,3 +318,26 @@ def test_a_program_asking_for_data_is_not_redirected(server):
     r = requests.get(server.url + "/sparql", params={"query": QUERIES["SELECT"], "format": "json"},
                      headers={"Accept": "text/html"}, allow_redirects=False, timeout=30)
     assert r.status_code == 200 and media(r) == "application/sparql-results+json"
+
+
+# --- Accept headers as common clients send them ----------------------------------------------------
+
+@pytest.mark.parametrize("form, accept, expected", [
+    # YASGUI (@zazuko/yasgui): the type it wants, then anything
+    ("SELECT", "application/sparql-results+json,*/*;q=0.9", "application/sparql-results+json"),
+    ("CONSTRUCT", "text/turtle,*/*;q=0.9", "text/turtle"),
+    # Jena-style ranked lists, with parameters on some entries
+    ("SELECT", "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
+               "text/tab-separated-values;q=0.7, text/csv;q=0.5, application/json;q=0.2, */*;q=0.1",
+     "application/sparql-results+json"),
+    ("CONSTRUCT", "text/turtle;charset=utf-8, application/n-triples;q=0.9, application/rdf+xml;q=0.7, */*;q=0.1",
+     "text/turtle"),
+    ("DESCRIBE", "application/n-triples;q=1.0, text/turtle;q=0.5", "application/n-triples"),
+    # rdflib's SPARQLStore (returnFormat xml) and curl's default
+    ("ASK", "application/sparql-results+xml", "application/sparql-results+xml"),
+    ("SELECT", "*/*", "application/sparql-results+json"),
+])
+def test_common_client_accept_headers(server, form, accept, expected):
+    r = requests.post(server.url + "/sparql", data={"query": QUERIES[form]}, headers={"Accept": accept}, timeout=30)
+    assert r.status_code == 200 and media(r) == expected
+    check_answer(form, r.headers["Content-Type"], r.content)
