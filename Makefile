@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test validate bench clean install browser release
+.PHONY: serve test validate bench clean install browser release virtuoso
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,14 @@ release: $(VENV)/.installed
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver)
 
+# The front-end tests run a second, different SPARQL server behind issgraph besides Oxigraph's:
+# Virtuoso 7 open source, Debian's virtuoso-t (each test starts its own on free ports in a temp directory).
+virtuoso:
+	command -v virtuoso-t >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends virtuoso-opensource-7-bin)
+
 # Every test on the default engine (Oxigraph), then the suite again on the pure-rdflib engine:
 # both engines must give the same answers to the same requests.
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser virtuoso
 	$(BIN)/python -m pytest
 	ISSGRAPH_TEST_ENGINE=rdflib $(BIN)/python -m pytest --ignore=tests/test_browser.py --ignore=tests/test_stores.py --ignore=tests/test_deploy.py
 

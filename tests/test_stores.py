@@ -1,10 +1,12 @@
-"""The graphs kept in a store: `issgraph load --into` a real Oxigraph server (Graph Store Protocol)
-or a directory, and `issgraph serve --store` as a front end over it, with every promise of the
-local server kept: same answers, the guard, the time limit, no outgoing requests but to the store."""
+"""The graphs kept in a store: `issgraph load --into` a real SPARQL server (Graph Store Protocol) —
+Oxigraph's and Virtuoso 7's, two different engines — or a directory, and `issgraph serve --store`
+as a front end over each, with every promise of the local server kept: same answers, the guard,
+the time limit, no outgoing requests but to the store."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,25 +49,132 @@ class OxigraphServer:
         self.stop()
         raise RuntimeError("oxigraph serve did not start within 30 s")
 
+    name = "oxigraph"
+    load_env: dict = {}
+
     @property
     def store_option(self) -> str:
         return "sparql+" + self.url + "/query"
+
+    @property
+    def graph_store(self) -> str:
+        return self.url + "/store"
 
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
 
 
-def issgraph(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+ServerThreads = 4
+CheckpointInterval = 0
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = {dir}
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+ServerThreads = 4
+MaxKeepAlives = 4
+KeepAliveTimeout = 10
+
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime = {query_seconds}
+"""
+
+
+class VirtuosoServer:
+    """Virtuoso 7 open source (Debian's virtuoso-opensource-7-bin, `make virtuoso`) on free loopback
+    ports, over a fresh database in its own directory, with its own virtuoso.ini. Its Graph Store
+    endpoint for writes is /sparql-graph-crud-auth (HTTP Digest; a new database's user is dba/dba)."""
+
+    name = "virtuoso"
+    load_env = {"ISSGRAPH_STORE_USER": "dba", "ISSGRAPH_STORE_PASSWORD": "dba"}
+
+    def __init__(self, location: Path, query_seconds: int = 30):
+        binary = shutil.which("virtuoso-t")
+        assert binary, "virtuoso-t is missing: `make virtuoso` installs Debian's virtuoso-opensource-7-bin"
+        self.port, sql_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        location.mkdir(parents=True, exist_ok=True)
+        ini = location / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(dir=location, sql_port=sql_port, http_port=self.port,
+                                           query_seconds=query_seconds), encoding="utf-8")
+        self.log = location / "virtuoso.log"
+        self.proc = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=location,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 90       # a new database takes some seconds to create
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"virtuoso-t exited: {self.log.read_text(errors='replace')[-2000:]}")
+            try:
+                if requests.get(self.url + "/sparql", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("virtuoso-t did not start within 90 s")
+
+    @property
+    def store_option(self) -> str:
+        return "sparql+" + self.url + "/sparql"
+
+    @property
+    def graph_store(self) -> str:
+        return self.url + "/sparql-graph-crud-auth"
+
+    def stop(self) -> None:
+        self.proc.kill()       # the database is thrown away: no checkpoint to wait for
+        self.proc.wait()
+
+
+ENGINES = {"oxigraph": OxigraphServer, "virtuoso": VirtuosoServer}
+
+
+def issgraph(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`issgraph ARGS`; `env` adds variables to the environment (None: removes one)."""
+    environ = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
     return subprocess.run([sys.executable, "-m", "issgraph.cli", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env=environ)
+
+
+def loaded(tmp_path_factory, engine: str, name: str, **options):
+    store = ENGINES[engine](tmp_path_factory.mktemp(f"{engine}-{name}"), **options)
+    done = issgraph("load", "--into", store.graph_store, env=store.load_env)
+    assert done.returncode == 0, done.stderr
+    return store
 
 
 def loaded_oxigraph(tmp_path_factory, name: str) -> OxigraphServer:
-    oxi = OxigraphServer(tmp_path_factory.mktemp(name))
-    done = issgraph("load", "--into", oxi.url + "/store")
-    assert done.returncode == 0, done.stderr
-    return oxi
+    return loaded(tmp_path_factory, "oxigraph", name)
+
+
+@pytest.fixture(scope="module", params=list(ENGINES))
+def remote(request, tmp_path_factory):
+    """Each remote engine in turn, loaded with `issgraph load --into` its Graph Store endpoint."""
+    store = loaded(tmp_path_factory, request.param, "remote")
+    yield store
+    store.stop()
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +185,20 @@ def oxigraph(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def front(oxigraph):
-    srv = Server("--store", oxigraph.store_option, "--workers", "1", "--timeout", "3")
+def front(remote):
+    srv = Server("--store", remote.store_option, "--workers", "1", "--timeout", "3")
+    srv.store = remote
     yield srv
     srv.stop()
+
+
+def stored_graph(store, iri: str) -> Graph:
+    """One graph as the store holds it, read back over its SPARQL endpoint."""
+    endpoint = store.store_option[len("sparql+"):]
+    r = requests.post(endpoint, data={"query": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"},
+                      headers={"Accept": "application/n-triples"}, timeout=60)
+    assert r.status_code == 200, r.text
+    return Graph().parse(data=r.text, format="nt")
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +234,37 @@ def ask(url: str, query: str, **params) -> requests.Response:
 
 # --- issgraph load --into ----------------------------------------------------------------------
 
-def test_load_puts_each_graph_whole_and_again_replaces_it(oxigraph, dataset):
+def test_load_puts_each_graph_whole_and_again_replaces_it(remote, dataset):
+    from rdflib import Graph as RGraph
+
     for _ in range(2):   # a second load replaces the graphs (PUT), it does not add to them
         for iri, triples in dataset.graphs.items():
-            r = requests.get(oxigraph.url + "/store", params={"graph": iri}, headers={"Accept": "application/n-triples"})
-            assert r.status_code == 200
-            assert len(Graph().parse(data=r.text, format="nt")) == len(triples), iri
-        assert issgraph("load", "--into", oxigraph.url + "/store").returncode == 0
+            expected = RGraph().parse(data="".join(f"{t} .\n" for t in triples), format="nt")
+            assert isomorphic(stored_graph(remote, iri), expected), iri   # every triple, Persian text intact
+        assert issgraph("load", "--into", remote.graph_store, env=remote.load_env).returncode == 0
+
+
+def test_load_into_virtuoso_needs_its_credentials_and_never_prints_them(tmp_path_factory):
+    virtuoso = ENGINES["virtuoso"](tmp_path_factory.mktemp("virtuoso-auth"))
+    try:
+        bare = issgraph("load", "--into", virtuoso.graph_store,
+                        env={"ISSGRAPH_STORE_USER": None, "ISSGRAPH_STORE_PASSWORD": None})
+        assert bare.returncode == 2 and "401" in bare.stderr and "Traceback" not in bare.stderr
+        wrong = issgraph("load", "--into", virtuoso.graph_store, "--user", "dba",
+                         env={"ISSGRAPH_STORE_PASSWORD": "not-the-password"})
+        assert wrong.returncode == 2 and "401" in wrong.stderr
+        assert "not-the-password" not in wrong.stderr + wrong.stdout and "dba" not in wrong.stderr + wrong.stdout
+        missing = issgraph("load", "--into", virtuoso.graph_store, "--user", "dba",
+                           env={"ISSGRAPH_STORE_PASSWORD": None})
+        assert missing.returncode == 2 and "ISSGRAPH_STORE_PASSWORD" in missing.stderr
+        done = issgraph("load", "--into", virtuoso.graph_store, "--user", "dba", env={"ISSGRAPH_STORE_PASSWORD": "dba"})
+        assert done.returncode == 0 and "dba" not in done.stdout + done.stderr
+        # graph-uri is what Virtuoso takes; --gsp-param names it for endpoints not recognised by their path
+        r = requests.post(virtuoso.url + "/sparql", data={"query": f"ASK {{ GRAPH <{DATA_GRAPH}> {{ ?s ?p ?o }} }}"},
+                          headers={"Accept": "application/sparql-results+xml"}, timeout=30)
+        assert r.status_code == 200 and ">1<" in r.text
+    finally:
+        virtuoso.stop()
 
 
 def test_load_refuses_a_graph_that_does_not_conform(tmp_path):
@@ -169,15 +312,34 @@ def test_load_into_an_unreachable_store_says_so(tmp_path):
 
 # --- a front end over a remote SPARQL server ----------------------------------------------------
 
+# Where a store answers otherwise than SPARQL 1.1 says, and issgraph passes its answer on as it is
+# (the README names them): Virtuoso 7.2 types EXISTS { } as xsd:integer 0/1, not xsd:boolean.
+KNOWN_DEVIATIONS = {("virtuoso", "q06-support-spacecraft"): "newest"}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _as_sparql_says(body: bytes, column: str) -> bytes:
+    """The answer with the known deviation in `column` undone, asserting that it is there."""
+    doc = json.loads(body)
+    for b in doc["results"]["bindings"]:
+        term = b[column]
+        assert term["datatype"] == XSD + "integer" and term["value"] in ("0", "1"), term
+        term.update(datatype=XSD + "boolean", value={"0": "false", "1": "true"}[term["value"]])
+    return json.dumps(doc).encode()
+
+
 @pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
 def test_front_end_answers_every_example_query_like_the_local_engine(front, client, path):
     query = path.read_text(encoding="utf-8")
     remote = ask(front.url, query)
     local = client.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
-    assert remote.status_code == local.status_code == 200
+    assert remote.status_code == local.status_code == 200, remote.text
     assert remote.headers["X-SPARQL-Engine"] == "remote"
     concat = "GROUP_CONCAT" in query
-    assert rows(remote.content, concat) == rows(local.data, concat)
+    answer = remote.content
+    if (front.store.name, path.stem) in KNOWN_DEVIATIONS:
+        answer = _as_sparql_says(answer, KNOWN_DEVIATIONS[front.store.name, path.stem])
+    assert rows(answer, concat) == rows(local.data, concat)
 
 
 def test_front_end_serves_the_default_graph_and_the_protocol_dataset(front, dataset):
@@ -221,6 +383,37 @@ def test_front_end_serves_pages_and_dumps_of_the_same_graph(front, client):
         from rdflib import URIRef
 
         assert isomorphic(a.graph(URIRef(iri)), b.graph(URIRef(iri))), iri
+
+
+PAGES = ["/", "/resource/International_Space_Station", "/resource/Japan", "/resource/Dragon", "/ontology",
+         "/dataset", "/graph/data", "/shapes", "/search?q=%D9%85%D8%A7%DA%98%D9%88%D9%84", "/query?example=q05-module-shares"]
+
+
+TIMING = re.compile(rb'data-ms="[^"]*">[^<]*<')     # how long the query page's query took
+# The dumps are the same graphs, but their blank nodes are labelled in the order each store keeps
+# them, so compressed sizes differ by a few bytes (the dumps themselves: see the test above).
+DUMP_SIZE = re.compile(rb'(download>issgraph[.a-z]+</a> <small class="muted">)\([^)]*\)')
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_front_end_serves_every_page_as_the_local_engine_does(front, server, accept):
+    """Byte for byte as the local server writes them, but for its address and the query page's
+    timing; RDF documents are the same graph (blank nodes are labelled apart by each)."""
+    for lang in ("en", "fa"):
+        for path in PAGES:
+            headers = {"Accept": accept, "Accept-Language": lang}
+            local = requests.get(server.url + path, headers=headers, timeout=30)
+            remote = requests.get(front.url + path, headers=headers, timeout=30)
+            assert remote.status_code == local.status_code, path
+            assert remote.headers["Content-Type"] == local.headers["Content-Type"], path
+            if remote.headers["Content-Type"].startswith("text/turtle"):
+                assert isomorphic(Graph().parse(data=remote.text, format="turtle", publicID=front.url),
+                                  Graph().parse(data=local.text.replace(server.url, front.url), format="turtle",
+                                                publicID=front.url)), path
+            else:
+                unmask = lambda body: DUMP_SIZE.sub(rb"\1", TIMING.sub(b"", body))
+                mine = unmask(local.content.replace(server.url.encode(), front.url.encode()))
+                assert unmask(remote.content) == mine, (path, lang)
 
 
 def test_front_end_keeps_the_guard_and_makes_no_other_request(front):
@@ -277,9 +470,10 @@ except PermissionError:
     assert accepted == 0
 
 
-def test_runaway_query_on_the_store_gets_503_within_the_limit(tmp_path_factory):
-    oxi = loaded_oxigraph(tmp_path_factory, "runaway")
-    srv = Server("--store", oxi.store_option, "--workers", "1", "--timeout", "2")
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_runaway_query_on_the_store_gets_503_within_the_limit(tmp_path_factory, engine):
+    store = loaded(tmp_path_factory, engine, "runaway")
+    srv = Server("--store", store.store_option, "--workers", "1", "--timeout", "2")
     try:
         started = time.monotonic()
         r = ask(srv.url, RUNAWAY)
@@ -289,11 +483,36 @@ def test_runaway_query_on_the_store_gets_503_within_the_limit(tmp_path_factory):
         assert ask(srv.url, "ASK { ?s ?p ?o }").status_code == 200
     finally:
         srv.stop()
-        oxi.stop()     # Oxigraph itself has no per-query limit here: stop it rather than let it run on
+        store.stop()     # the store may go on computing: stop it rather than let it run on
 
 
-def test_a_store_that_goes_away_gives_502_and_pages_still_answer(tmp_path_factory):
-    oxi = loaded_oxigraph(tmp_path_factory, "goes-away")
+def test_virtuoso_stopping_a_query_at_its_own_limit_is_a_503(tmp_path_factory):
+    store = loaded(tmp_path_factory, "virtuoso", "own-limit", query_seconds=1)
+    # issgraph's own limit far above the store's 1 s, so that the store's is the one that acts
+    srv = Server("--store", store.store_option, "--workers", "1", "--timeout", "60")
+    try:
+        r = ask(srv.url, RUNAWAY)
+        assert r.status_code == 503 and r.headers["Retry-After"]
+        assert "the store stopped the query at its own time limit" in r.text and "SPARQL query:" not in r.text
+        assert ask(srv.url, "ASK { ?s ?p ?o }").json()["boolean"] is True
+    finally:
+        srv.stop()
+        store.stop()
+
+
+def test_a_query_the_store_refuses_is_a_400_in_its_words(front):
+    # SPARQL 1.2 passes issgraph's own check; Oxigraph's server answers it, Virtuoso 7 refuses it.
+    r = ask(front.url, "SELECT ?t WHERE { BIND(<<( <urn:a> <urn:b> <urn:c> )>> AS ?t) }")
+    if front.store.name == "virtuoso":
+        assert r.status_code == 400 and r.text.startswith("the store refused the query: Virtuoso 37000")
+        assert "SPARQL query:" not in r.text
+    else:
+        assert r.status_code == 200 and r.json()["results"]["bindings"][0]["t"]["type"] == "triple"
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_store_that_goes_away_gives_502_and_pages_still_answer(tmp_path_factory, engine):
+    oxi = loaded(tmp_path_factory, engine, "goes-away")
     srv = Server("--store", oxi.store_option, "--workers", "1", "--timeout", "3")
     try:
         assert ask(srv.url, COUNT).status_code == 200
@@ -494,6 +713,10 @@ def test_remote_engine_reads_the_format_the_store_chose_and_sends_the_served_dat
     ((500, "text/plain", b"boom"), "StoreUnavailable", "500"),
     ((200, "application/sparql-results+json", b"{not json"), "StoreUnavailable", "cannot be read"),
     ((400, "text/plain", b"unsupported function"), "QueryError", "the store refused the query: unsupported function"),
+    ((500, "text/plain", b"Virtuoso S1T00 Error SR171: Transaction timed out\n\nSPARQL query:\nSELECT"),
+     "StoreTimeout", "own time limit: Virtuoso S1T00 Error SR171: Transaction timed out"),
+    ((400, "text/plain", b"Virtuoso 37000 Error SP030: syntax error\n\nSPARQL query:\nSELECT"),
+     "QueryError", "the store refused the query: Virtuoso 37000 Error SP030: syntax error"),
     ((200, "application/sparql-results+json", b'{"head":{"vars":["s"]},"results":{"bindings":[', "cut"),
      "StoreUnavailable", "cannot be read"),
     ((200, "application/sparql-results+json", b'{"head":{"vars":["s"]},"results":{"bindings":[', "stall"),
@@ -508,3 +731,58 @@ def test_remote_engine_failures_are_named(dataset, fake_store, reply, error, wor
         remote_engine(dataset, fake_store.url).run(engine.QueryJob("SELECT * WHERE { ?s ?p ?o }", "SELECT"),
                                                    BY_NAME["json"])
     assert type(err.value).__name__ == error and words in str(err.value)
+    assert "SPARQL query:" not in str(err.value)
+
+
+@pytest.mark.parametrize("url, param", [
+    ("http://127.0.0.1:7878/store", "graph"),
+    ("http://127.0.0.1:8890/sparql-graph-crud-auth", "graph-uri"),
+    ("http://127.0.0.1:8890/sparql-graph-crud/", "graph-uri"),
+    ("http://127.0.0.1:3030/ds/data", "graph"),
+])
+def test_the_graph_store_parameter_is_known_by_the_endpoint_path(url, param):
+    from issgraph.stores import graph_param
+
+    assert graph_param(url) == param
+
+
+def test_load_with_a_named_graph_store_parameter(oxigraph, dataset):
+    done = issgraph("load", "--into", oxigraph.graph_store, "--gsp-param", "graph")
+    assert done.returncode == 0, done.stderr
+    assert len(stored_graph(oxigraph, SHAPES_GRAPH)) == len(dataset.shapes)
+
+
+# --- what real clients do, through a front end over each store (see test_interop.py) --------------
+
+@pytest.mark.parametrize("form", ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"])
+def test_front_end_with_every_sparqlwrapper_return_format(front, form):
+    import warnings
+
+    import SPARQLWrapper as SW
+
+    from .test_interop import EXPECTED, METHODS, QUERIES as CLIENT_QUERIES, check_answer, media
+
+    for return_format in SW.Wrapper._allowedFormats:
+        for method, request_method in METHODS.values():
+            sw = SW.SPARQLWrapper(front.url + "/sparql", returnFormat=return_format)
+            sw.setQuery(CLIENT_QUERIES[form])
+            sw.setMethod(method)
+            sw.setRequestMethod(request_method)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = sw.query()
+            content_type = result.info()["content-type"]
+            expected = EXPECTED["results" if form in ("SELECT", "ASK") else "graph"].get(return_format)
+            assert expected is None or media(content_type) == expected, (return_format, method)
+            check_answer(form, content_type, result.response.read())
+
+
+def test_front_end_resolves_relative_iris_and_matches_accept_with_parameters(front):
+    r = requests.post(front.url + "/sparql", data=b"CONSTRUCT { <s> <p> 1 } WHERE {}", timeout=30,
+                      headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples; charset=utf-8"})
+    assert r.status_code == 200, r.text
+    assert r.text.strip() == ('<https://w3id.org/issgraph/s> <https://w3id.org/issgraph/p> '
+                              '"1"^^<http://www.w3.org/2001/XMLSchema#integer> .')
+    n = ask(front.url, "SELECT (COUNT(*) AS ?n) FROM <graph/shapes> WHERE { ?s ?p ?o }")
+    assert n.status_code == 200, n.text
+    assert int(n.json()["results"]["bindings"][0]["n"]["value"]) > 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -143,8 +144,14 @@ def cmd_load(args) -> int:
         print(report.to_text(), file=sys.stderr)
         print("error: the graph does not conform to its shapes; not loading it.", file=sys.stderr)
         return EXIT_INVALID
+    user = args.user or os.environ.get("ISSGRAPH_STORE_USER")
+    password = os.environ.get("ISSGRAPH_STORE_PASSWORD")
+    if user and password is None:
+        print("error: --user needs the password in the environment variable ISSGRAPH_STORE_PASSWORD",
+              file=sys.stderr)
+        return EXIT_UNREADABLE
     try:
-        print(write_into(dataset, args.into))
+        print(write_into(dataset, args.into, param=args.gsp_param, auth=(user, password) if user else None))
     except (StoreError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -275,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a directory, or a Graph Store Protocol endpoint such as http://127.0.0.1:7878/store "
                         "(each graph is replaced with PUT ?graph=IRI)")
     p.add_argument("--base-iri", default=None, help="the IRI base of the resources (default: the canonical one)")
+    p.add_argument("--gsp-param", default=None, metavar="NAME",
+                   help="the query parameter naming the graph at the Graph Store URL (default: graph, or "
+                        "graph-uri for Virtuoso's /sparql-graph-crud-auth)")
+    p.add_argument("--user", default=None,
+                   help="user name for a Graph Store that asks for HTTP Basic or Digest authentication "
+                        "(or ISSGRAPH_STORE_USER); the password is read from ISSGRAPH_STORE_PASSWORD only")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("release", help="archive the current version (the data's owl:versionInfo) under releases/: "

@@ -78,6 +78,12 @@ class Config:
         return self.base_iri + "dataset"
 
     @property
+    def endpoint_iri(self) -> str:
+        """The SPARQL endpoint's public IRI, and the base that relative IRIs in a query without a
+        BASE of its own resolve against (as the SPARQL 1.1 Protocol tests expect: <s> is <…/s>)."""
+        return self.base_iri + "sparql"
+
+    @property
     def data_graph(self) -> str:
         return self.base_iri + "graph/data"
 

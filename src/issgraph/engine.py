@@ -6,6 +6,7 @@ Nothing here knows HTTP, and nothing here guards: callers pass queries `guard` a
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from http.client import HTTPException
 from itertools import islice
@@ -69,12 +70,27 @@ def _syntax_error(err: Exception, text: str) -> QueryError:
         prefix = _prefix_at(text, line, column)
         return QueryError(f"undeclared prefix {prefix!r} at line {line}, column {column}: add "
                           f"PREFIX {prefix}: <...> to the query", line, column)
+    if "IRI parsing failed" in rest:
+        iri = _iri_before(text, line, column)
+        return QueryError(f"invalid IRI {iri} at line {line}: it is not an IRI (RFC 3987), or a relative "
+                          "reference that cannot be resolved against the base IRI", line, column)
     # Oxigraph lists expected character classes; keep the readable alternatives only.
     if rest.startswith("expected one of "):
         options = [o.strip() for o in rest[len("expected one of "):].split(", ")]
         readable = [o for o in options if o.startswith('"') or o.isupper()]
         rest = "expected " + (", ".join(readable[:8]) if readable else "something else")
     return QueryError(f"syntax error at line {line}, column {column}: {rest[:300]}", line, column)
+
+
+def _iri_before(text: str, line: int, column: int) -> str:
+    """The <...> that ends just before (line, column), shortened; or 'here' when there is none."""
+    lines = text.split("\n")
+    head = lines[line - 1][:column - 1] if 0 < line <= len(lines) else ""
+    start = head.rfind("<")
+    if start < 0:
+        return "here"
+    iri = head[start:]
+    return iri if len(iri) <= 80 else iri[:77] + "..."
 
 
 def _prefix_at(text: str, line: int, column: int) -> str:
@@ -92,6 +108,11 @@ def write_graph(triples, fmt: Format, prefixes: dict[str, str] | None = None) ->
     """Serialize triples with Oxigraph's writers (Turtle gets the prefixes)."""
     if fmt.rdf is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
+    if fmt.rdf == ox.RdfFormat.JSON_LD:
+        triples = list(triples)
+    if fmt.rdf == ox.RdfFormat.JSON_LD and any(isinstance(t.object, ox.Triple) for t in triples):
+        raise QueryError("the answer holds triple terms (RDF 1.2), which JSON-LD cannot express; "
+                         "ask for Turtle, N-Triples or RDF/XML")
     if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) and prefixes:
         return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
     return ox.serialize(triples, format=fmt.rdf)
@@ -116,6 +137,7 @@ class OxigraphEngine:
     """Queries the dataset's in-memory Oxigraph store."""
 
     name = "oxigraph"
+    sparql12 = True         # pyoxigraph 0.5 parses and evaluates SPARQL 1.2 (VERSION, triple terms, ...)
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         config = dataset.config
@@ -166,13 +188,14 @@ class OxigraphEngine:
         return write_outcome(outcome, fmt, self.max_rows, self.prefixes)
 
 
-def write_outcome(outcome, fmt: Format, cap: int, prefixes: dict[str, str] | None) -> Answer:
-    """Write Oxigraph's answer (boolean, solutions or triples), keeping at most `cap` rows or triples."""
-    if isinstance(outcome, ox.QueryBoolean):
+def write_outcome(outcome, fmt: Format, cap: int, prefixes: dict[str, str] | None, term=None) -> Answer:
+    """Write Oxigraph's answer (boolean, solutions or triples), keeping at most `cap` rows or triples;
+    `term`, if given, rewrites each value of a solution (see `canonical_term`)."""
+    if isinstance(outcome, (ox.QueryBoolean, bool)):
         return Answer(results.write_boolean(bool(outcome), fmt.name), fmt.name, None, False)
     if isinstance(outcome, ox.QuerySolutions):
         names = [v.value for v in outcome.variables]
-        rows = [tuple(s) for s in islice(outcome, cap + 1)]
+        rows = [tuple(s) if term is None else tuple(map(term, s)) for s in islice(outcome, cap + 1)]
         truncated = len(rows) > cap
         rows = rows[:cap]
         return Answer(results.write_bindings(names, rows, fmt.name), fmt.name, len(rows), truncated)
@@ -190,6 +213,7 @@ class RdflibEngine:
     """
 
     name = "rdflib"
+    sparql12 = False        # rdflib 7's parser knows SPARQL 1.1 only
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         from rdflib import Dataset as RDataset, Graph, URIRef
@@ -224,7 +248,7 @@ class RdflibEngine:
     def run(self, job: QueryJob, fmt: Format) -> Answer:
         from pyparsing.exceptions import ParseException
 
-        _check_syntax(job.text)
+        _check_syntax(job.text, job.base_iri)
         try:
             outcome = self._target(job).query(job.text, base=job.base_iri)
             return self._write(outcome, fmt)
@@ -267,6 +291,7 @@ class RemoteEngine:
     """
 
     name = "remote"
+    sparql12 = None         # passed on: the store accepts SPARQL 1.2 or refuses it (400, in its words)
 
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
         config = dataset.config
@@ -280,7 +305,8 @@ class RemoteEngine:
         self.served_named = config.graph_iris
 
     def _params(self, job: QueryJob) -> list[tuple[str, str]]:
-        text = job.text if not job.base_iri else f"BASE <{job.base_iri}>\n{job.text}"
+        # On the query's first line, so that the store's line numbers stay the query's.
+        text = job.text if not job.base_iri else f"BASE <{job.base_iri}> {job.text}"
         params = [("query", text)]
         if job.from_clause and job.default_graphs is None and job.named_graphs is None:
             return params          # the query's own FROM / FROM NAMED decide (the guard allowed only served graphs)
@@ -293,7 +319,7 @@ class RemoteEngine:
     def run(self, job: QueryJob, fmt: Format) -> Answer:
         from .stores import StoreError, request
 
-        _check_syntax(job.text)
+        _check_syntax(job.text, job.base_iri)
         results = answer_kind(job.form) == "results"
         accept = (RESULTS_ACCEPT if results else GRAPH_ACCEPT)
         try:
@@ -305,13 +331,18 @@ class RemoteEngine:
                 if results:
                     kind = ox.QueryResultsFormat.from_media_type(media) or ox.QueryResultsFormat.JSON
                     outcome = ox.parse_query_results(resp, format=kind)
+                    if job.form == "ASK" and isinstance(outcome, ox.QuerySolutions):
+                        outcome = _ask_table(outcome)
                 else:
                     kind = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
                     outcome = (q.triple for q in ox.parse(resp, format=kind, base_iri=self.endpoint))
-                return write_outcome(outcome, fmt, self.max_rows, self.prefixes)
+                return write_outcome(outcome, fmt, self.max_rows, self.prefixes, canonical_term)
         except StoreError as err:
+            words = _store_words(err.detail) or str(err.status)
+            if err.status is not None and err.status >= 500 and _STORE_TIMEOUT.search(err.detail):
+                raise StoreTimeout(f"the store stopped the query at its own time limit: {words}") from None
             if err.status is not None and 400 <= err.status < 500 and err.status not in (401, 403, 404, 407):
-                raise QueryError(f"the store refused the query: {err.detail or err.status}") from None
+                raise QueryError(f"the store refused the query: {words}") from None
             raise StoreUnavailable(str(err)) from None
         except (SyntaxError, ValueError) as err:
             raise StoreUnavailable(f"the store at {self.endpoint} sent an answer that cannot be read: {err}") from None
@@ -319,24 +350,62 @@ class RemoteEngine:
             raise StoreUnavailable(f"the store at {self.endpoint} stopped answering: {err!r}") from None
 
 
+# How stores say that a query ran out of time (HTTP 500 with these words): Virtuoso's SQL states
+# S1T00 ("Transaction timed out") and its refusal of a query whose estimated cost exceeds its limit.
+_STORE_TIMEOUT = re.compile(r"\bS1T00\b|Transaction timed out|estimated execution time .* exceeds the limit", re.S)
+
+
+XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_BOOLEANS = {"1": ox.Literal("true", datatype=XSD_BOOLEAN), "0": ox.Literal("false", datatype=XSD_BOOLEAN)}
+
+
+def canonical_term(term):
+    """A store's own spelling of a value in its canonical form: Virtuoso writes xsd:boolean as 1/0."""
+    if isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN:
+        return _BOOLEANS.get(term.value, term)
+    return term
+
+
+def _store_words(detail: str) -> str:
+    """The store's own message, without the copy of the query some stores append (Virtuoso)."""
+    return detail.split("\n\nSPARQL query:", 1)[0].strip()
+
+
+def _ask_table(solutions) -> ox.QueryBoolean | bool:
+    """An ASK answered as a one-column table (Virtuoso 7: ?__ASK_RETVAL 1), read as the boolean it means."""
+    for solution in solutions:
+        value = solution[0]
+        return not (isinstance(value, ox.Literal) and value.value in ("0", "false"))
+    return False
+
+
 class StoreUnavailable(QueryError):
     """The remote store did not answer, or answered with something unreadable (HTTP 502)."""
+
+
+class StoreTimeout(QueryError):
+    """The remote store stopped the query at its own time limit (HTTP 503, as a local timeout)."""
 
 
 ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}
 
 
+def engine_class(config):
+    """The class of engine the config names (a remote store answers queries itself)."""
+    return RemoteEngine if config.store_kind == "remote" else ENGINES[config.engine]
+
+
 _EMPTY = ox.Store()
 
 
-def _check_syntax(text: str) -> None:
+def _check_syntax(text: str, base_iri: str | None = None) -> None:
     """Parse with Oxigraph (on an empty store) so both engines refuse the same queries, alike.
 
     rdflib's parser knows prefixes nobody declared (foaf:, schema:, ...) and words its errors
     its own way; SPARQL says an undeclared prefix is an error.
     """
     try:
-        _EMPTY.query(text)
+        _EMPTY.query(text, base_iri=base_iri)
     except SyntaxError as err:
         raise _syntax_error(err, text) from None
     except Exception:   # evaluation errors on an empty store are not syntax errors
@@ -345,5 +414,4 @@ def _check_syntax(text: str) -> None:
 
 def make_engine(dataset: Dataset, config, prefixes: dict[str, str] | None = None):
     """The engine the config names, ready to run jobs (a remote store answers queries itself)."""
-    kind = RemoteEngine if config.store_kind == "remote" else ENGINES[config.engine]
-    return kind(dataset, config.max_rows, prefixes)
+    return engine_class(config)(dataset, config.max_rows, prefixes)

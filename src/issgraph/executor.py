@@ -18,7 +18,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Callable
 
-from .engine import Answer, QueryError, QueryJob, StoreUnavailable
+from .engine import Answer, QueryError, QueryJob, StoreTimeout, StoreUnavailable
 from .formats import BY_NAME, Format
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ def _child_main(conn: Connection, engine, memory_limit: int | None, isolate: Cal
             reply = ("ok", (a.body, a.format, a.count, a.truncated))
         except StoreUnavailable as err:
             reply = ("unavailable", str(err))
+        except StoreTimeout as err:
+            reply = ("store-timeout", str(err))
         except QueryError as err:
             reply = ("error", (str(err), err.line, err.column))
         except MemoryError:
@@ -181,6 +183,8 @@ class Executor:
             raise QueryError(message, line, column)
         if kind == "unavailable":
             raise StoreUnavailable(value)
+        if kind == "store-timeout":
+            raise StoreTimeout(value)
         raise EvaluatorFailed(value)
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ class Format:
     aliases: tuple[str, ...] = ()
     rdf: ox.RdfFormat | None = None
     also_accepts: tuple[str, ...] = ()   # other media types clients use for this format
+    spellings: tuple[str, ...] = ()      # other names clients put in format=/output=/results=
 
     @property
     def content_type(self) -> str:
@@ -29,23 +30,37 @@ class Format:
         return f"{self.media_type}; charset=utf-8"
 
 
+# `spellings` are what common clients send by hand or on their own in format=, output= or
+# results= besides the names above: SPARQLWrapper 2 (json, xml, csv, tsv, turtle, n3, rdf,
+# rdf+xml, json-ld, then the media type), Jena/Fuseki's output= (json, xml, csv, tsv, ttl,
+# nt, json-ld, rdf/xml...), Virtuoso's format= (media types, several of its own), YASGUI
+# (Accept only, or the same names when a user adds them). A name that fits no offered format
+# falls back to Accept (see `negotiate`).
 FORMATS: tuple[Format, ...] = (
     Format("json", "application/sparql-results+json", "srj", "results", ("srj",),
-           also_accepts=("application/json",)),
+           also_accepts=("application/json",),
+           spellings=("sparql-results+json", "application/javascript", "text/javascript", "js")),
     Format("xml", "application/sparql-results+xml", "srx", "results", ("srx",),
-           also_accepts=("application/xml", "text/xml")),
+           also_accepts=("application/xml", "text/xml"), spellings=("sparql-results+xml",)),
     Format("csv", "text/csv", "csv", "results"),
-    Format("tsv", "text/tab-separated-values", "tsv", "results"),
+    Format("tsv", "text/tab-separated-values", "tsv", "results", spellings=("tab-separated-values",)),
     Format("turtle", "text/turtle", "ttl", "graph", ("ttl",), ox.RdfFormat.TURTLE,
-           also_accepts=("application/x-turtle", "text/n3")),
+           also_accepts=("application/x-turtle", "text/n3"),
+           spellings=("n3", "application/turtle", "text/rdf+n3", "application/n3", "application/x-nice-turtle",
+                      "text/x-nice-turtle")),
     Format("ntriples", "application/n-triples", "nt", "graph", ("nt", "n-triples"), ox.RdfFormat.N_TRIPLES,
-           also_accepts=("text/plain",)),
+           also_accepts=("text/plain",), spellings=("n-triple", "ntriple", "text/ntriples")),
     Format("jsonld", "application/ld+json", "jsonld", "graph", ("json-ld",), ox.RdfFormat.JSON_LD,
-           also_accepts=("application/json",)),
+           also_accepts=("application/json",),
+           # Not "json": for a graph it falls back to Accept, as the query page and the CLI rely on.
+           spellings=("ld+json", "application/x-json+ld")),
     Format("rdfxml", "application/rdf+xml", "rdf", "graph", ("rdf", "rdf-xml", "xml-rdf"), ox.RdfFormat.RDF_XML,
-           also_accepts=("application/xml", "text/xml")),
-    Format("nquads", "application/n-quads", "nq", "dataset", ("nq", "n-quads"), ox.RdfFormat.N_QUADS),
-    Format("trig", "application/trig", "trig", "dataset", (), ox.RdfFormat.TRIG),
+           also_accepts=("application/xml", "text/xml"),
+           spellings=("rdf+xml", "xml", "rdf/xml", "rdfxml-abbrev", "application/rdf")),
+    Format("nquads", "application/n-quads", "nq", "dataset", ("nq", "n-quads"), ox.RdfFormat.N_QUADS,
+           spellings=("text/x-nquads",)),
+    Format("trig", "application/trig", "trig", "dataset", (), ox.RdfFormat.TRIG,
+           spellings=("application/x-trig",)),
     Format("html", "text/html", "html", "page", also_accepts=("application/xhtml+xml",)),
 )
 
@@ -81,21 +96,63 @@ class UnknownFormat(Exception):
 
 
 def _accept(header: str | None) -> MIMEAccept:
-    return parse_accept_header(header or "*/*", MIMEAccept)
+    """The Accept header with media-type parameters dropped (q kept): `text/csv; charset=utf-8`,
+    `application/ld+json; profile=...` must match the offer they name (werkzeug would compare
+    the parameters too, so no offer would match)."""
+    parsed = parse_accept_header(header or "*/*", MIMEAccept)
+    return MIMEAccept([(value.split(";", 1)[0].strip().lower(), q) for value, q in parsed])
+
+
+def _spelling(value: str) -> str:
+    """A format= value as compared: lower case, parameters dropped, and a '+' that an unencoded
+    URL turned into a space restored (`?format=application/rdf+xml` reads `application/rdf xml`)."""
+    return value.split(";", 1)[0].strip().lower().replace(" ", "+")
+
+
+@lru_cache(maxsize=64)
+def _spellings(offers: tuple[Format, ...]) -> dict[str, Format]:
+    """Every name a client may give for each offered format; earlier offers win a shared name."""
+    out: dict[str, Format] = {}
+    for f in offers:
+        for name in (f.name, f.extension, *f.aliases, f.media_type, *f.also_accepts, *f.spellings):
+            out.setdefault(name, f)
+    return out
+
+
+def requested(values: tuple[str, ...], offers: tuple[Format, ...]) -> Format | None:
+    """The first offered format that one of the values names (a value may list several, comma-separated)."""
+    known = _spellings(offers)
+    for value in values:
+        for part in value.split(","):
+            chosen = known.get(_spelling(part))
+            if chosen is not None:
+                return chosen
+    return None
+
+
+def is_known(value: str) -> bool:
+    """Whether a format= value names any format at all (for whatever kind of answer)."""
+    return any(_spelling(part) in _spellings(FORMATS) for part in value.split(","))
 
 
 @lru_cache(maxsize=1024)
-def negotiate(accept_header: str | None, offers: tuple[Format, ...], format_param: str | None = None) -> Format:
-    """Pick the format to answer in: ?format= wins, else the best Accept match, else 406."""
-    if format_param:
-        chosen = BY_NAME.get(format_param.strip().lower())
-        if chosen is not None and chosen in offers:
-            return chosen
+def negotiate(accept_header: str | None, offers: tuple[Format, ...],
+              format_param: str | tuple[str, ...] | None = None, lenient: bool = False) -> Format:
+    """Pick the format to answer in: ?format= wins, else the best Accept match, else 406.
+
+    A format= value naming a format not offered for this answer falls back to Accept (a client
+    library's habit: SPARQLWrapper sends format=csv for CONSTRUCT too). One naming no format at
+    all is a 400, unless `lenient`: where the parameter is one that client libraries add on
+    their own (the SPARQL endpoint), it must never make a request fail, so Accept decides.
+    """
+    values = (format_param,) if isinstance(format_param, str) else tuple(format_param or ())
+    values = tuple(v for v in values if v.strip())
+    if values:
+        chosen = requested(values, offers)
         if chosen is not None:
-            # A client library's habit (SPARQLWrapper sends format=json for CONSTRUCT too):
-            # fall back to Accept rather than refusing a request the client cannot change.
-            return negotiate(accept_header, offers)
-        raise UnknownFormat(format_param, offers)
+            return chosen
+        if not lenient and not any(is_known(v) for v in values):
+            raise UnknownFormat(values[0], offers)
     candidates = _candidates(offers)
     best = _accept(accept_header).best_match(list(candidates))
     if best is None:

@@ -34,6 +34,7 @@ class GuardedQuery:
     form: str                           # SELECT, CONSTRUCT, DESCRIBE or ASK
     from_graphs: tuple[str, ...]        # IRIs of the FROM clauses, expanded and resolved
     from_named_graphs: tuple[str, ...]  # IRIs of the FROM NAMED clauses, likewise
+    sparql12: tuple[str, ...] = ()      # SPARQL 1.2 syntax the query uses (see SPARQL12_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ _TOKEN = re.compile(
 _BLANK_RE = re.compile(_BLANK)
 _PREFIX_DECL = re.compile(f"(?ai:PREFIX){_BLANK}((?>{_PN_PREFIX})?):{_BLANK}({_IRIREF})")
 _BASE_DECL = re.compile(f"(?ai:BASE){_BLANK}({_IRIREF})")
-_PROLOGUE_KEYWORD = re.compile("(?ai:PREFIX|BASE)")
+_VERSION_DECL = re.compile(f"(?ai:VERSION){_BLANK}(?:\"[^\"\\\\\\r\\n]*\"|'[^'\\\\\\r\\n]*')")  # SPARQL 1.2
+_PROLOGUE_KEYWORD = re.compile("(?ai:PREFIX|BASE|VERSION)")
 _FORM = re.compile("(?ai:SELECT|CONSTRUCT|DESCRIBE|ASK)")
 _SERVICE_IN = re.compile("(?ai)service")
 _FROM_IN = re.compile("(?ai)from")
@@ -104,21 +106,52 @@ _NOT_A_QUERY = "not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK"
 _MALFORMED = {
     "PREFIX": "malformed PREFIX declaration: expected PREFIX name: <IRI>",
     "BASE": "malformed BASE declaration: expected BASE <IRI>",
+    "VERSION": 'malformed VERSION declaration: expected VERSION "1.2"',
 }
 
+# SPARQL 1.2 syntax, by the name an error message gives it. Strings, IRIs, comments and
+# escapes are matched first so that what they contain is not taken for syntax.
+SPARQL12_FEATURES = {
+    "version": "VERSION declarations",
+    "triple_term": "triple terms <<( ... )>>",
+    "reifier": "reified triples << ... >>",
+    "annotation": "annotations {| ... |}",
+    "tilde": "reifiers ~",
+    "direction": "base directions (@lang--ltr)",
+}
+_SPARQL12_SYNTAX = re.compile("|".join([
+    _STRING, _IRIREF, r"#[^\r\n]*", r"\\.",
+    r"(?P<triple_term><<\()", r"(?P<reifier><<)", r"(?P<annotation>\{\|)", r"(?P<tilde>~)",
+    r"(?P<direction>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*--(?ai:ltr|rtl))",
+]))
+_SPARQL12_HINT = re.compile(r"<<|\{\||~|--")
 
-def check_query(text: str, limits: Limits = Limits(), allowed_graphs: frozenset[str] | None = None) -> GuardedQuery:
-    """Return what the query is, or raise QueryRejected saying why it must not be evaluated."""
+
+def check_query(text: str, limits: Limits = Limits(), allowed_graphs: frozenset[str] | None = None,
+                base: str | None = None) -> GuardedQuery:
+    """Return what the query is, or raise QueryRejected saying why it must not be evaluated.
+
+    `base` is the IRI that relative IRIs resolve against when the query has no BASE of its own
+    (the endpoint's, as the engines are given it), so FROM <graph/data> is checked as evaluated.
+    """
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > limits.max_bytes:
         raise QueryRejected(f"query is {size} bytes; the limit is {limits.max_bytes} bytes", status=413)
     _check_characters(text)
-    found = _Scanner(text, limits, allowed_graphs, lambda offset: _line_column(text, offset)).scan()
+    found = _Scanner(text, limits, allowed_graphs, lambda offset: _line_column(text, offset), base).scan()
     if "\\u" in text or "\\U" in text or _LONE_CR.search(text):
         # The two engines read these differently; what either would evaluate must pass.
         reading, origin = _rdflib_reading(text)
-        _Scanner(reading, limits, allowed_graphs, lambda offset: _line_column(text, origin(offset))).scan_hazards()
+        _Scanner(reading, limits, allowed_graphs, lambda offset: _line_column(text, origin(offset)), base).scan_hazards()
     return found
+
+
+def sparql12_syntax(text: str, has_version: bool = False) -> tuple[str, ...]:
+    """The SPARQL 1.2 features (keys of SPARQL12_FEATURES) the query text uses, in a fixed order."""
+    found = {"version"} if has_version else set()
+    if _SPARQL12_HINT.search(text):
+        found.update(m.lastgroup for m in _SPARQL12_SYNTAX.finditer(text) if m.lastgroup)
+    return tuple(name for name in SPARQL12_FEATURES if name in found)
 
 
 def _check_characters(text):
@@ -181,12 +214,13 @@ def _iri_value(iriref):
 class _Scanner:
     """One pass over one reading of the query text."""
 
-    def __init__(self, text, limits, allowed_graphs, locate):
+    def __init__(self, text, limits, allowed_graphs, locate, base=None):
         self.text = text
         self.max_depth = limits.max_depth
         self.allowed_graphs = allowed_graphs
         self.locate = locate
-        self.base = None
+        self.base = base
+        self.version = False
         self.prefixes = {}
         self.graphs = {False: [], True: []}  # keyed by "is FROM NAMED"
 
@@ -200,7 +234,8 @@ class _Scanner:
         self._body(start)
         if form is None:
             raise self._refuse(_NOT_A_QUERY, start if start < len(self.text) else None)
-        return GuardedQuery(self.text, form.group().upper(), tuple(self.graphs[False]), tuple(self.graphs[True]))
+        return GuardedQuery(self.text, form.group().upper(), tuple(self.graphs[False]), tuple(self.graphs[True]),
+                            sparql12_syntax(self.text, self.version))
 
     def scan_hazards(self):
         """Check only for what must never be evaluated: the syntax of this reading is its engine's business."""
@@ -218,6 +253,8 @@ class _Scanner:
                 self.prefixes[declaration.group(1)] = self._resolve(_iri_value(declaration.group(2)))
             elif declaration := _BASE_DECL.match(text, pos):
                 self.base = self._resolve(_iri_value(declaration.group(1)))
+            elif declaration := _VERSION_DECL.match(text, pos):
+                self.version = True
             elif strict and (keyword := _PROLOGUE_KEYWORD.match(text, pos)):
                 raise self._refuse(_MALFORMED[keyword.group().upper()], pos)
             else:

@@ -34,6 +34,15 @@ class ProtocolQuery:
     def param(self, name: str) -> str | None:
         return next((v for k, v in self.params if k == name), None)
 
+    def format_values(self) -> tuple[str, ...]:
+        """Every value of the parameters clients name a format in, in order (see FORMAT_PARAMS)."""
+        return tuple(v for k, v in self.params if k in FORMAT_PARAMS)
+
+
+# Where clients name the answer's format by hand: issgraph's and Virtuoso's `format`, Jena's
+# and SPARQLWrapper's `output`, Rasqal's `results` (SPARQLWrapper sends all three, some twice).
+FORMAT_PARAMS = ("format", "output", "results")
+
 
 MAX_FIELDS = 1000
 

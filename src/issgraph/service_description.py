@@ -4,6 +4,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .dataset import Dataset
+from .engine import engine_class
 from .formats import GRAPH, RESULTS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -11,6 +12,17 @@ FMT = "http://www.w3.org/ns/formats/"
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+# The SPARQL 1.2 Query draft, named as a language extension (sd:languageExtension takes any resource):
+# the 1.2 service description has no settled term for the language yet.
+SPARQL12_QUERY = "https://www.w3.org/TR/sparql12-query/"
+SPARQL12_SAYS = {
+    True: "This engine (Oxigraph) also reads SPARQL 1.2: VERSION, triple terms <<( )>>, reified triples << >>, "
+          "annotations {| |}, reifiers ~ and base directions (@lang--ltr).",
+    False: "This engine (rdflib) reads SPARQL 1.1 only: a query using SPARQL 1.2 syntax gets 400 saying so.",
+    None: "Queries are answered by a remote store: SPARQL 1.2 syntax that Oxigraph's parser accepts is passed to "
+          "it, and the store answers or refuses it (400, in its own words).",
+}
 
 # W3C's IRIs for the formats the endpoint writes (http://www.w3.org/ns/formats/).
 FORMAT_IRIS = {
@@ -34,6 +46,7 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
         ox.Triple(service, DCTERMS_TITLE, ox.Literal("issgraph SPARQL endpoint (read-only)", language="en")),
         ox.Triple(service, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
         ox.Triple(service, _n(SD + "feature"), _n(SD + "EmptyGraphs")),
+        ox.Triple(service, RDFS_COMMENT, ox.Literal(SPARQL12_SAYS[engine_class(dataset.config).sparql12], language="en")),
         ox.Triple(service, _n(SD + "defaultEntailmentRegime"), _n("http://www.w3.org/ns/entailment/Simple")),
         ox.Triple(service, _n(SD + "defaultDataset"), ds_node),
         ox.Triple(ds_node, RDF_TYPE, _n(SD + "Dataset")),
@@ -43,6 +56,8 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
                                                                   datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))),
         ox.Triple(default_graph, DCTERMS_TITLE, ox.Literal("the instance data and the ontology, merged", language="en")),
     ]
+    if engine_class(dataset.config).sparql12:
+        t.append(ox.Triple(service, _n(SD + "languageExtension"), _n(SPARQL12_QUERY)))
     for f in (*RESULTS, *GRAPH):
         t.append(ox.Triple(service, _n(SD + "resultFormat"), _n(FMT + FORMAT_IRIS[f.name])))
     for i, (iri, size) in enumerate(zip(dataset.config.graph_iris, dataset.counts)):

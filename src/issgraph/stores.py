@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import pyoxigraph as ox
 
@@ -23,6 +23,7 @@ from .dataset import Dataset, ntriples
 
 META_FILE = "issgraph-store.json"
 NTRIPLES = "application/n-triples"
+READ_BACK_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 DCT_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
 
 
@@ -45,12 +46,28 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
 
 
+def _opener(url: str, auth: tuple[str, str] | None):
+    """The opener for one request: with credentials, it answers the store's Basic or Digest challenge
+    (Virtuoso's Graph Store endpoint asks for Digest) for that origin only."""
+    if auth is None:
+        return _OPENER
+    parts = urlsplit(url)
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, f"{parts.scheme}://{parts.netloc}/", *auth)
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect,
+                                       urllib.request.HTTPDigestAuthHandler(passwords),
+                                       urllib.request.HTTPBasicAuthHandler(passwords))
+
+
 def request(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-            timeout: float = 30.0):
-    """Send one HTTP request to the store; a refusal or an unreachable store is a StoreError."""
+            timeout: float = 30.0, auth: tuple[str, str] | None = None):
+    """Send one HTTP request to the store; a refusal or an unreachable store is a StoreError.
+
+    `auth` is (user, password); neither ever goes into a message or the log.
+    """
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
-        return _OPENER.open(req, timeout=timeout)
+        return _opener(url, auth).open(req, timeout=timeout)
     except urllib.error.HTTPError as err:
         detail = err.read(300).decode("utf-8", "replace").strip()
         err.close()
@@ -67,13 +84,31 @@ def is_url(target: str) -> bool:
 
 # --- writing: issgraph load --into -------------------------------------------------------------
 
-def write_into(dataset: Dataset, target: str, timeout: float = 300.0) -> str:
-    """Put the three graphs into a Graph Store Protocol endpoint (URL) or an on-disk store (directory)."""
+# Graph Store endpoints that name the graph otherwise than the protocol's `graph=`, by the end of
+# their path: Virtuoso's /sparql-graph-crud and /sparql-graph-crud-auth take `graph-uri=`.
+GRAPH_PARAMS = {"/sparql-graph-crud": "graph-uri", "/sparql-graph-crud-auth": "graph-uri"}
+
+
+def graph_param(target: str) -> str:
+    """The query parameter that names the graph at this Graph Store endpoint."""
+    path = urlsplit(target).path.rstrip("/")
+    return next((name for end, name in GRAPH_PARAMS.items() if path.endswith(end)), "graph")
+
+
+def write_into(dataset: Dataset, target: str, timeout: float = 300.0, param: str | None = None,
+               auth: tuple[str, str] | None = None) -> str:
+    """Put the three graphs into a Graph Store Protocol endpoint (URL) or an on-disk store (directory).
+
+    At a URL each graph is replaced with PUT ?<param>=<IRI> (`graph`, or what `graph_param` knows the
+    endpoint to take), answering an authentication challenge with `auth` when given.
+    """
     if is_url(target):
+        param = param or graph_param(target)
         for iri, triples in dataset.graphs.items():
             sep = "&" if "?" in target else "?"
-            url = f"{target}{sep}graph={quote(iri, safe='')}"
-            request("PUT", url, ntriples(triples).encode("utf-8"), {"Content-Type": NTRIPLES}, timeout).close()
+            url = f"{target}{sep}{param}={quote(iri, safe='')}"
+            request("PUT", url, ntriples(triples).encode("utf-8"), {"Content-Type": NTRIPLES}, timeout,
+                    auth).close()
         return f"{_count(dataset)} triples in {len(dataset.config.graph_iris)} graphs put into {target} (Graph Store Protocol)"
     store = new_directory_store(target)
     store.bulk_extend(dataset.quads())
@@ -162,12 +197,14 @@ def _from_remote(config: Config) -> Dataset:
     for iri, prefix in zip(config.graph_iris, ("d", "o", "s")):
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
         with request("POST", endpoint, urlencode({"query": query}).encode(),
-                     {"Content-Type": "application/x-www-form-urlencoded", "Accept": NTRIPLES},
+                     {"Content-Type": "application/x-www-form-urlencoded", "Accept": READ_BACK_ACCEPT},
                      timeout=max(config.query_timeout, 60.0)) as resp:
+            # Whichever format the store chose among those offered (Virtuoso 7 answers Turtle).
+            kind = ox.RdfFormat.from_media_type(resp.headers.get("Content-Type", "")) or ox.RdfFormat.N_TRIPLES
             try:
-                triples = [q.triple for q in ox.parse(resp, format=ox.RdfFormat.N_TRIPLES)]
+                triples = [q.triple for q in ox.parse(resp, format=kind)]
             except (SyntaxError, ValueError) as err:
-                raise StoreError(f"the store at {endpoint} answered with unreadable N-Triples: {err}") from None
+                raise StoreError(f"the store at {endpoint} answered with unreadable {kind.name}: {err}") from None
         if not triples:
             raise StoreError(f"the store at {endpoint} holds no triples in <{iri}>; "
                              f"put the graphs there first with 'issgraph load --into <its Graph Store URL>'")

@@ -412,9 +412,12 @@ class _Ontology:
         return out
 
     def links(self, objects, lang: str) -> list[list[dict]]:
-        """Each object as a list of links: one for a named term, its members for an owl:unionOf."""
+        """Each object as a list of links: one for a named term, its members for an owl:unionOf.
+
+        Named terms in IRI order, then unions: the same page whatever order a store keeps triples in.
+        """
         out = []
-        for o in objects:
+        for o in sorted(objects, key=lambda o: (not isinstance(o, ox.NamedNode), o.value if isinstance(o, ox.NamedNode) else "")):
             if isinstance(o, ox.NamedNode):
                 out.append([self.site.link(o.value, lang)])
                 continue
