@@ -44,6 +44,18 @@ class Config:
                                        # written by `issgraph load --into DIR`; sparql+http(s)://...:
                                        # a SPARQL 1.1 query endpoint holding the graphs (front end)
 
+    # Safety limits of the HTTP side (README "Safe to expose"); each default leaves a benchmark
+    # at 64 connections from one address unthrottled.
+    header_timeout: float = 10.0       # s for a request line and headers to arrive (granian; then closed)
+    body_timeout: float = 10.0         # s for a request body to arrive, else 408
+    write_timeout: float = 60.0        # s for a client to take its answer, else the connection is dropped
+    max_connections: int = 2048        # open connections per web worker; more wait in the listen backlog
+    max_requests: int = 512            # requests in progress per web worker; more get 503 at once
+    max_client_requests: int = 128     # requests in progress per client address and worker; more get 429
+    max_client_evaluations: int = 0    # evaluations at once per client address and worker; 0: evaluators - 1
+    request_threads: int = 16          # threads per web worker running requests (granian)
+    cache_bytes: int = 64 << 20        # the answer cache per web worker, keys and headers counted
+
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base IRI must end with '/': {self.base_iri!r}")

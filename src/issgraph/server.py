@@ -1,4 +1,4 @@
-"""Serve the app with gunicorn (the production server), after validating the graph."""
+"""Serve the app with granian (the default) or gunicorn, after validating the graph."""
 from __future__ import annotations
 
 import gc
@@ -70,7 +70,7 @@ _BUILT: dict = {}
 
 
 def _granian_app():
-    """granian's worker factory: the app its parent built (inherited by fork), readied for this worker.
+    """granian's worker factory: the front (RSGI) around the app its parent built, for this worker.
 
     granian sets up its runtime after calling this (sockets included), so the worker is cut off
     from the network when the first request arrives, before that request is handled; the
@@ -78,7 +78,9 @@ def _granian_app():
     """
     import threading
 
-    app = _BUILT["app"]
+    from .front import Front
+
+    app, config, threads = _BUILT["app"], _BUILT["config"], _BUILT["threads"]
     services = app.extensions["issgraph"]
     services.executor.prestart()
     gc.freeze()
@@ -92,32 +94,41 @@ def _granian_app():
                     done.append(True)
         return app(environ, start_response)
 
-    return isolating_app
+    return Front(isolating_app, config, threads)
 
 
-def _serve_granian(app, host: str, port: int, workers: int, threads: int) -> int:
-    """Serve with granian (Rust HTTP, a measured alternative; see bench/RESULTS.md)."""
+def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> int:
+    """Serve with granian (Rust HTTP, the default; measured in bench/RESULTS.md and bench/slow_clients.py).
+
+    HTTP/1.1 only (no cleartext HTTP/2 or websockets: less to defend); the front (front.py) adds
+    the limits granian does not have.
+    """
     import multiprocessing
 
     try:
         from granian import Granian
-        from granian.constants import Interfaces
+        from granian.constants import HTTPModes, Interfaces
+        from granian.http import HTTP1Settings
     except ImportError:
-        print("error: --server granian needs granian: pip install 'issgraph[granian]'", file=sys.stderr)
+        print("error: the granian server is missing: pip install granian (or use --server gunicorn)",
+              file=sys.stderr)
         return 2
     if multiprocessing.get_start_method() != "fork":
         print("error: --server granian needs the fork start method (the workers share the loaded graph)",
               file=sys.stderr)
         return 2
-    _BUILT["app"] = app
-    Granian("issgraph.server:_granian_app", address=host, port=port, interface=Interfaces.WSGI,
-            workers=workers, blocking_threads=threads, factory=True, log_level="warning",
-            respawn_failed_workers=True).serve()
+    _BUILT.update(app=app, config=config, threads=config.request_threads)
+    header_ms = max(1, min(60_000, int(config.header_timeout * 1000)))
+    Granian("issgraph.server:_granian_app", address=host, port=port, interface=Interfaces.RSGI,
+            workers=workers, factory=True, log_level="warning", respawn_failed_workers=True,
+            http=HTTPModes.http1, websockets=False, backlog=max(128, config.max_connections),
+            backpressure=config.max_connections,
+            http1_settings=HTTP1Settings(header_read_timeout=header_ms, keep_alive=True)).serve()
     return 0
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
-          worker_class: str = "gthread", threads: int = 4, server: str = "gunicorn") -> int:
+          worker_class: str = "gthread", threads: int = 4, server: str = "granian") -> int:
     dataset = prepare(config)
     config = config.replace(evaluators=max(config.evaluators, threads))
     app = create_app(config, dataset)
@@ -133,7 +144,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
              "on http://%s:%d with %d workers", sum(counts), *counts, dataset.version, answered_by, source,
              host, port, workers)
     if server == "granian":
-        return _serve_granian(app, host, port, workers, threads)
+        return _serve_granian(app, config, host, port, workers)
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": workers,

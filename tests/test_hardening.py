@@ -1,0 +1,207 @@
+"""Attacks on the real server (the default, `issgraph serve`), each bounded and on loopback only.
+
+Clients are told apart by their source address: Linux routes 127.0.0.2, 127.0.0.3, … like
+127.0.0.1, so a socket bound to one of them is another client to the server.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from .conftest import Server
+
+QUICK = {"query": "ASK { ?s ?p ?o }"}
+
+
+@pytest.fixture(scope="module")
+def strict():
+    """A server with short deadlines and small caps, so each limit can be reached quickly."""
+    srv = Server("--workers", "1", "--timeout", "3", env={
+        "ISSGRAPH_HEADER_TIMEOUT": "2", "ISSGRAPH_BODY_TIMEOUT": "4", "ISSGRAPH_WRITE_TIMEOUT": "2",
+        "ISSGRAPH_MAX_CLIENT_REQUESTS": "6", "ISSGRAPH_MAX_REQUESTS": "40"})
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """A server with the default limits."""
+    srv = Server("--workers", "1", "--timeout", "3")
+    yield srv
+    srv.stop()
+
+
+def port_of(server) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def connect(server, source: str, timeout: float = 5.0) -> socket.socket:
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(timeout)
+    s.connect(("127.0.0.1", port_of(server)))
+    return s
+
+
+def slow_body(server, source: str) -> socket.socket:
+    """A POST whose body never finishes arriving."""
+    s = connect(server, source)
+    s.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+              b"Content-Length: 1000\r\n\r\nASK")
+    return s
+
+
+def read_all(s: socket.socket, limit: float) -> bytes:
+    """Everything the server sends until it closes the connection or `limit` seconds pass."""
+    data, deadline = b"", time.monotonic() + limit
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = s.recv(65536)
+        except (TimeoutError, socket.timeout):
+            break
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def timed_get(server, source: str = "127.0.0.1", **params) -> tuple[requests.Response, float]:
+    start = time.monotonic()
+    with requests.Session() as session:
+        session.mount("http://", _SourceAdapter(source))
+        r = session.get(server.url + "/sparql", params=params or QUICK, timeout=10,
+                        headers={"Accept": "application/sparql-results+json"})
+    return r, time.monotonic() - start
+
+
+class _SourceAdapter(requests.adapters.HTTPAdapter):
+    """requests from a given loopback source address."""
+
+    def __init__(self, source: str):
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def test_a_client_is_answered_within_a_second_while_200_slow_connections_are_open(plain):
+    kinds = ("silent", "headers", "body", "reader")
+    conns = []
+    try:
+        for i in range(200):
+            kind = kinds[i % 4]
+            s = connect(plain, f"127.0.0.{2 + i % 20}")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            if kind == "headers":
+                s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            elif kind == "body":
+                s.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+                          b"Content-Length: 100000\r\n\r\nASK")
+            elif kind == "reader":
+                s.sendall(b"GET /dumps/issgraph.nq HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 4)
+            conns.append((kind, s))
+        time.sleep(0.5)
+        for i in range(6):
+            for kind, s in conns:       # the slow ones keep going: a header line, a byte of body
+                if kind == "headers":
+                    s.send(b"X-Slow: 1\r\n")
+                elif kind == "body":
+                    s.send(b" ")
+            r, elapsed = timed_get(plain, query=f"ASK {{ ?s ?p {i} }}")
+            assert r.status_code == 200 and isinstance(r.json()["boolean"], bool)
+            assert elapsed < 1.0, f"request {i} took {elapsed:.2f} s with 200 slow connections open"
+    finally:
+        for _, s in conns:
+            s.close()
+
+
+def test_a_half_sent_header_is_closed_after_the_header_timeout(strict):
+    s = connect(strict, "127.0.0.2")
+    try:
+        start = time.monotonic()
+        s.sendall(b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        closed = False
+        while time.monotonic() - start < 8:
+            try:
+                s.send(b"X-Drip: 1\r\n")
+            except OSError:
+                closed = True
+                break
+            s.settimeout(0.5)
+            try:
+                if s.recv(4096) == b"":
+                    closed = True
+                    break
+            except (TimeoutError, socket.timeout):
+                pass
+            except ConnectionResetError:
+                closed = True
+                break
+        assert closed, "a connection that never finished its headers stayed open for 8 s (limit: 2 s)"
+        assert time.monotonic() - start < 5
+    finally:
+        s.close()
+
+
+def test_a_slow_body_gets_408_after_the_body_timeout(strict):
+    s = slow_body(strict, "127.0.0.3")
+    try:
+        start = time.monotonic()
+        data = read_all(s, 10)
+        assert data.startswith(b"HTTP/1.1 408"), data[:200]
+        assert b"did not arrive within 4 s" in data
+        assert 3.5 < time.monotonic() - start < 7
+    finally:
+        s.close()
+
+
+def test_requests_over_the_per_client_cap_get_429_at_once_and_others_are_served(strict):
+    held = [slow_body(strict, "127.0.0.4") for _ in range(6)]
+    try:
+        time.sleep(0.3)
+        r, elapsed = timed_get(strict, "127.0.0.4")
+        assert r.status_code == 429 and "Retry-After" in r.headers and elapsed < 1.0
+        assert "127.0.0.4" in r.text and r.headers["Content-Type"].startswith("text/plain")
+        r, elapsed = timed_get(strict, "127.0.0.5")
+        assert r.status_code == 200 and elapsed < 1.0
+    finally:
+        for s in held:
+            s.close()
+
+
+def test_requests_over_the_total_cap_get_503_at_once(strict):
+    held = [slow_body(strict, f"127.0.1.{1 + i // 6}") for i in range(40)]
+    try:
+        time.sleep(0.3)
+        r, elapsed = timed_get(strict, "127.0.2.1")
+        assert r.status_code == 503 and r.headers["Retry-After"] and elapsed < 1.0, (r.status_code, r.text)
+        assert "limit of 40 requests" in r.text
+    finally:
+        for s in held:
+            s.close()
+    time.sleep(0.3)
+    assert timed_get(strict, "127.0.2.1")[0].status_code == 200
+
+
+def test_a_client_that_does_not_read_its_answer_is_dropped_after_the_write_timeout(strict):
+    s = connect(strict, "127.0.0.6")
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    try:
+        s.sendall(b"GET /dumps/issgraph.nq HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        head = s.recv(4096)
+        assert head.startswith(b"HTTP/1.1 200")
+        length = int(head.split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+        time.sleep(4)                    # past the 2 s write deadline without reading
+        rest = read_all(s, 5)
+        assert len(head) + len(rest) < length, "the whole answer waited for a client that did not read"
+    finally:
+        s.close()
