@@ -205,3 +205,96 @@ def test_a_client_that_does_not_read_its_answer_is_dropped_after_the_write_timeo
         assert len(head) + len(rest) < length, "the whole answer waited for a client that did not read"
     finally:
         s.close()
+
+
+def _call(app, method: str, query_string: str = "", body: bytes = b"", ctype: str = "") -> str:
+    import io
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": "/sparql", "QUERY_STRING": query_string,
+               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+               "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(),
+               "HTTP_HOST": "127.0.0.1:8000", "HTTP_ACCEPT": "application/sparql-results+json"}
+    if method == "POST":
+        environ["CONTENT_LENGTH"], environ["CONTENT_TYPE"] = str(len(body)), ctype
+    seen = {}
+    b"".join(app(environ, lambda status, headers, exc_info=None: seen.setdefault("status", status)))
+    return seen["status"]
+
+
+def _kept_bytes(cache) -> int:
+    """What the cache's entries really hold: keys, status lines, headers and bodies."""
+    import sys
+
+    total = 0
+    for key, (value, _) in cache._items.items():
+        status, headers, data = value
+        total += sys.getsizeof(key) + sys.getsizeof(status) + sys.getsizeof(data)
+        total += sum(sys.getsizeof(k) + sys.getsizeof(v) for k, v in headers)
+    return total
+
+
+def test_100000_distinct_requests_keep_the_answer_cache_within_its_bound(config, dataset):
+    """In-process (over HTTP this many would take minutes): 400s with 20 KB bodies or long query
+    strings, and distinct answered queries; the cache holds no client error and its real bytes
+    stay within the configured bound."""
+    from issgraph.app import create_app
+
+    capacity = 1 << 20
+    app = create_app(config.replace(cache_bytes=capacity), dataset)
+    entrance = app.wsgi_app
+    pad = "p" * 20_000
+    statuses: dict[str, int] = {}
+    try:
+        for i in range(100_000):
+            kind = i % 10
+            if kind < 5:
+                status = _call(entrance, "POST", body=f"n={i}&pad={pad}".encode(),
+                               ctype="application/x-www-form-urlencoded")
+            elif kind < 9:
+                status = _call(entrance, "GET", f"query=&n={i}&pad={pad[:4000]}")
+            else:
+                status = _call(entrance, "GET", f"query=ASK%7B%3Fs%20%3Fp%20{i}%7D")
+            statuses[status[:3]] = statuses.get(status[:3], 0) + 1
+            assert entrance.cache.size <= capacity
+        assert statuses == {"400": 90_000, "200": 10_000}
+        kept = list(entrance.cache._items.values())
+        assert kept and all(value[0].startswith(("2", "3")) for value, _ in kept)
+        assert _kept_bytes(entrance.cache) <= capacity
+    finally:
+        app.extensions["issgraph"].executor.close()
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    import os
+
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def test_distinct_client_errors_over_http_leave_the_servers_memory_alone(plain):
+    """2,000 distinct 32 KB POSTs answered 400: the server keeps none of them."""
+    pad = "p" * 32_000
+    with requests.Session() as session:
+        for i in range(200):       # warm up: the worker's allocator reaches its working size
+            session.post(plain.url + "/sparql", data={"n": str(i), "pad": pad}, timeout=10)
+        before = _tree_rss(plain.proc.pid)
+        for i in range(2000):
+            r = session.post(plain.url + "/sparql", data={"n": str(-i), "pad": pad}, timeout=10)
+            assert r.status_code == 400
+    grown = _tree_rss(plain.proc.pid) - before
+    assert grown < 24 << 20, f"the server grew by {grown >> 20} MB for 2,000 refused requests"

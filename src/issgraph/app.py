@@ -46,7 +46,8 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.json.ensure_ascii = False
     app.extensions["issgraph"] = Services(config, dataset)
-    app.wsgi_app = Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes)
+    app.wsgi_app = Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes,
+                            config.cache_bytes)
 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp

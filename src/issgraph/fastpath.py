@@ -8,6 +8,7 @@ Everything else (pages, documents, the service description) goes to the Flask ap
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from email.utils import formatdate
 from http import HTTPStatus
@@ -24,6 +25,7 @@ COMMON_HEADERS = [
     ("Access-Control-Expose-Headers", "X-Request-Id, X-Result-Count, X-Result-Truncated, X-Error-Line, X-Error-Column, Content-Location, ETag, Link"),
     ("X-Content-Type-Options", "nosniff"),
 ]
+ENTRY_OVERHEAD = 400     # bytes: the entry's tuples, its place in the map, the size record
 REPLAYED_304 = ("ETag", "Cache-Control", "Vary", "Last-Modified", "Content-Location", "Access-Control-Allow-Origin")
 
 
@@ -57,6 +59,7 @@ class Entrance:
     """Wraps the Flask WSGI app; `capacity` bounds the bytes of kept answers."""
 
     def __init__(self, app, queries, max_request_bytes: int, capacity: int = 64 << 20):
+        """`capacity` counts every kept entry whole: its hashed key, status, headers and body."""
         self.app = app
         self.queries = queries
         self.max_request_bytes = max_request_bytes
@@ -80,8 +83,7 @@ class Entrance:
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = _Body(body)
         conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
-        key = (method == "POST", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body,
-               *(environ.get(h, "") for h in KEY_HEADERS))
+        key = cache_key(method, environ, body)
         hit = self.cache.get(key)
         if hit is not None:
             return self._replay(hit, environ, start_response, method == "HEAD")
@@ -89,10 +91,10 @@ class Entrance:
             answer = self._sparql(environ, method, body)
             if answer is not None:
                 code, headers, data = answer
-                if code < 500 and method != "HEAD" and not conditional:
+                if code < 400 and method != "HEAD" and not conditional:
                     # Tuples of strings only: the collector stops tracking them, so a full cache
                     # does not slow down every garbage collection.
-                    self.cache.put(key, (_status_line(code), tuple(headers), data), len(data) + 512)
+                    self._keep(key, _status_line(code), tuple(headers), data)
                 return self._send(start_response, environ, code, headers, data, head=method == "HEAD")
         return self._flask(environ, start_response, key, method, conditional)
 
@@ -123,11 +125,17 @@ class Entrance:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        if method != "HEAD" and not conditional and any(k == CACHEABLE for k, _ in captured.get("headers", ())):
+        if method != "HEAD" and not conditional and captured.get("status", "5")[0] in "23" \
+                and any(k == CACHEABLE for k, _ in captured.get("headers", ())):
             headers = tuple((k, v) for k, v in captured["headers"]
                             if k not in (CACHEABLE, "X-Request-Id", "Date", "Content-Length", *(h for h, _ in COMMON_HEADERS)))
-            self.cache.put(key, (captured["status"], headers, data), len(data) + 512)
+            self._keep(key, captured["status"], headers, data)
         return [data]
+
+    def _keep(self, key: bytes, status: str, headers: tuple, data: bytes) -> None:
+        """Keep a 2xx/3xx answer, counted with its key, status line and headers (client errors never)."""
+        size = len(key) + len(status) + len(data) + sum(len(k) + len(v) + 100 for k, v in headers) + ENTRY_OVERHEAD
+        self.cache.put(key, (status, headers, data), size)
 
     @staticmethod
     def _send(start_response, environ, code, headers, data: bytes, head: bool = False):
@@ -147,6 +155,19 @@ class Entrance:
                            + [("X-Request-Id", request_id(environ)), ("Date", formatdate(usegmt=True))])
             return [b""]
         return self._send(start_response, environ, status, headers, data, head)
+
+
+def cache_key(method: str, environ, body: bytes) -> bytes:
+    """A fixed-size key (32 bytes) for everything an answer depends on: method kind, path, query
+    string, body and the negotiation headers; a long query string or body is hashed, not kept."""
+    h = hashlib.blake2b(digest_size=32)
+    for part in (method == "POST" and "P" or "G", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+                 *(environ.get(name, "") for name in KEY_HEADERS)):
+        encoded = part.encode("utf-8", "surrogateescape")
+        h.update(len(encoded).to_bytes(8, "little"))
+        h.update(encoded)
+    h.update(body)
+    return h.digest()
 
 
 class _Body:
