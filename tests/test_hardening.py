@@ -298,3 +298,37 @@ def test_distinct_client_errors_over_http_leave_the_servers_memory_alone(plain):
             assert r.status_code == 400
     grown = _tree_rss(plain.proc.pid) - before
     assert grown < 24 << 20, f"the server grew by {grown >> 20} MB for 2,000 refused requests"
+
+
+def _send_huge_line(server, source: str, size: int) -> bytes:
+    s = connect(server, source, timeout=10)
+    try:
+        try:
+            s.sendall(b"GET /sparql?query=" + b"A" * size + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        except OSError:       # the server answered and closed before the line ended: as it should
+            pass
+        return read_all(s, 5)
+    finally:
+        s.close()
+
+
+def test_huge_request_lines_are_refused_early_at_a_small_linear_cost(plain):
+    from .test_server import tree_cpu_seconds
+
+    before = tree_cpu_seconds(plain.proc.pid)
+    answers = []
+    threads = [threading.Thread(target=lambda i=i: answers.append(_send_huge_line(plain, f"127.0.0.{40 + i}",
+                                                                                     10 << 20)))
+               for i in range(4)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    used = tree_cpu_seconds(plain.proc.pid) - before
+    assert len(answers) == 4 and all(a.startswith((b"HTTP/1.1 414", b"HTTP/1.1 431")) or a == b"" for a in answers)
+    assert any(a.startswith(b"HTTP/1.1 41") or a.startswith(b"HTTP/1.1 43") for a in answers)
+    assert used < 1.0, f"four 10 MB request lines cost the server {used:.1f} s of CPU"
+    assert elapsed < 10
+    assert timed_get(plain)[0].status_code == 200

@@ -46,6 +46,7 @@ class Config:
 
     # Safety limits of the HTTP side (README "Safe to expose"); each default leaves a benchmark
     # at 64 connections from one address unthrottled.
+    max_header_bytes: int = 128 << 10  # request line + headers (granian's buffer; it answers 414/431 past it)
     header_timeout: float = 10.0       # s for a request line and headers to arrive (granian; then closed)
     body_timeout: float = 10.0         # s for a request body to arrive, else 408
     write_timeout: float = 60.0        # s for a client to take its answer, else the connection is dropped

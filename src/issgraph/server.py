@@ -123,7 +123,8 @@ def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> i
             workers=workers, factory=True, log_level="warning", respawn_failed_workers=True,
             http=HTTPModes.http1, websockets=False, backlog=max(128, config.max_connections),
             backpressure=config.max_connections,
-            http1_settings=HTTP1Settings(header_read_timeout=header_ms, keep_alive=True)).serve()
+            http1_settings=HTTP1Settings(header_read_timeout=header_ms, keep_alive=True,
+                                         max_buffer_size=max(8192, config.max_header_bytes))).serve()
     return 0
 
 
