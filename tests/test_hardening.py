@@ -332,3 +332,32 @@ def test_huge_request_lines_are_refused_early_at_a_small_linear_cost(plain):
     assert used < 1.0, f"four 10 MB request lines cost the server {used:.1f} s of CPU"
     assert elapsed < 10
     assert timed_get(plain)[0].status_code == 200
+
+
+def test_only_http_iris_are_links_on_the_server_rendered_query_page(plain):
+    from .test_browser import HOSTILE_IRIS
+
+    r = requests.get(plain.url + "/query", params={"query": HOSTILE_IRIS}, timeout=10)
+    assert r.status_code == 200
+    hrefs = set(__import__("re").findall(r'href="([^"]*)"', r.text))
+    assert "https://example.org/elsewhere" in hrefs
+    for scheme in ("javascript:", "urn:", "mailto:", "data:"):
+        assert not [h for h in hrefs if h.lower().startswith(scheme)], scheme
+        assert f'title="{scheme}' in r.text         # still shown, as text
+
+
+HTML_PAGES = ("/", "/?lang=fa", "/query", "/query?query=ASK%7B%7D", "/search?q=japan", "/resource/Japan",
+              "/ontology", "/dataset", "/dumps/", "/resource/No_such_thing", "/sparql")
+
+
+@pytest.mark.parametrize("path", HTML_PAGES)
+def test_every_html_page_has_a_strict_content_security_policy_and_no_inline_script(plain, path):
+    import re
+
+    r = requests.get(plain.url + path, headers={"Accept": "text/html"}, timeout=10)
+    assert r.headers["Content-Type"].startswith("text/html"), path
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe" not in csp
+    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Referrer-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", r.text), "an inline script"
+    assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=", r.text), "an inline style or event handler"

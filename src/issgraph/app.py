@@ -11,6 +11,7 @@ from .dataset import Dataset, load
 from .engine import make_engine
 from .executor import Executor
 from .fastpath import COMMON_HEADERS, Entrance, request_id
+from .links import HTML_HEADERS
 from .namespaces import prefixes_for as _prefixes_for
 from .netguard import isolation
 from .sparql import QueryService
@@ -66,6 +67,9 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
         for key, value in COMMON_HEADERS:
             response.headers[key] = value
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        if response.mimetype == "text/html":
+            for key, value in HTML_HEADERS:
+                response.headers[key] = value
         return response
 
     @app.errorhandler(HTTPException)

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from . import i18n
 from .dataset import Dataset
+from .links import is_web_iri
 from .describe import Description
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -116,7 +117,8 @@ class Site:
         """A link to `iri`: on this host when it is the graph's own, labelled in the page's language."""
         label, label_lang = self.name(iri, lang)
         local = self.local(iri)
-        return {"href": local or iri, "label": label, "iri": iri, "external": local is None,
+        href = local or (iri if is_web_iri(iri) else None)     # urn:, mailto: ...: text, not a link
+        return {"href": href, "label": label, "iri": iri, "external": local is None,
                 "lang": label_lang if label_lang and label_lang != lang else None, "code": label_lang is None}
 
 
