@@ -73,15 +73,24 @@ class Entrance:
         if method == "POST":
             try:
                 length = int(environ["CONTENT_LENGTH"])
-            except (KeyError, ValueError):   # e.g. a chunked body: Flask reads streams of unknown length
-                return self.app(environ, _hiding_mark(start_response))
+            except (KeyError, ValueError):   # a chunked body (gunicorn): read it here, bounded
+                length = None
+            if length is None:
+                try:
+                    body = environ["wsgi.input"].read(self.max_request_bytes + 1)
+                except Exception:            # the server's reader: a bad chunk size, a chunk cut short
+                    return self._send(start_response, environ, 400, [("Content-Type", "text/plain; charset=utf-8")],
+                                      b"the request body is malformed: its chunked encoding is broken\n")
+                length = len(body)
+                environ["wsgi.input"], environ["CONTENT_LENGTH"] = _Body(body), str(length)
             if length > self.max_request_bytes:
                 return self._send(start_response, environ, 413, [("Content-Type", "text/plain; charset=utf-8")],
                                   f"the request body is {length} bytes; the limit is {self.max_request_bytes}\n".encode())
             if length > MAX_KEYED_BODY or length < 0:
                 return self.app(environ, _hiding_mark(start_response))
-            body = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = _Body(body)
+            if not body:
+                body = environ["wsgi.input"].read(length) if length else b""
+                environ["wsgi.input"] = _Body(body)
         conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
         key = cache_key(method, environ, body)
         hit = self.cache.get(key)

@@ -90,6 +90,10 @@ class Front:
         chunks, size = [], 0
         try:
             async with asyncio.timeout(self.config.body_timeout):
+                if length is not None:         # bounded by its length; granian raises on a short body
+                    return await proto()
+                # Chunked: read piece by piece to stop at the limit. (granian ends such a body quietly
+                # at a framing error, so a garbled chunk arrives as whatever it could frame.)
                 async for chunk in proto:
                     size += len(chunk)
                     if size > limit:
