@@ -361,3 +361,59 @@ def test_every_html_page_has_a_strict_content_security_policy_and_no_inline_scri
     assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Referrer-Policy"]
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", r.text), "an inline script"
     assert not re.search(r"<style\b|\sstyle=|\son[a-z]+=", r.text), "an inline style or event handler"
+
+
+@pytest.fixture(scope="module")
+def public():
+    """A server behind a public name, with an explicit list of accepted Host names."""
+    srv = Server("--workers", "1", "--public-url", "https://isg.example.org/",
+                 env={"ISSGRAPH_ALLOWED_HOSTS": "isg.example.org,127.0.0.1"})
+    yield srv
+    srv.stop()
+
+
+def _absolute_urls(server, host: str) -> dict[str, list[str]]:
+    """Every absolute URL of this server in the places a Host could leak into."""
+    import re
+
+    headers = {"Host": host}
+    found = {}
+    r = requests.get(server.url + "/dumps", headers=headers, allow_redirects=False, timeout=10)
+    found["Location /dumps"] = [r.headers.get("Location", "")]
+    r = requests.get(server.url + "/sparql", headers={**headers, "Accept": "text/html"}, allow_redirects=False,
+                     timeout=10)
+    found["Location /sparql"] = [r.headers.get("Location", "")]
+    sd = requests.get(server.url + "/sparql", headers={**headers, "Accept": "application/n-triples"}, timeout=10).text
+    found["sd:endpoint"] = re.findall(r"endpoint> <([^>]+)>", sd)
+    void = requests.get(server.url + "/dataset", headers={**headers, "Accept": "application/n-triples"}, timeout=10).text
+    found["void:sparqlEndpoint"] = re.findall(r"sparqlEndpoint> <([^>]+)>", void)
+    found["void:dataDump"] = re.findall(r"dataDump> <([^>]+)>", void)
+    page = requests.get(server.url + "/dataset", headers={**headers, "Accept": "text/html"}, timeout=10).text
+    from urllib.parse import urlsplit
+
+    found["/dataset page"] = [u for u in re.findall(r'https?://[^"<\s]+', page)
+                              if urlsplit(u).path == "/sparql" or urlsplit(u).path.startswith("/dumps/")]
+    return found
+
+
+def test_a_foreign_host_header_is_refused_and_never_echoed(plain):
+    for path in ("/sparql", "/dataset", "/dumps", "/resource/Japan", "/"):
+        r = requests.get(plain.url + path, headers={"Host": "evil.example"}, allow_redirects=False, timeout=10)
+        assert r.status_code == 421, path
+        assert "evil.example" in r.text and r.headers["Content-Type"].startswith("text/plain")
+        assert "evil.example" not in r.headers.get("Location", "")
+    own = f"127.0.0.1:{port_of(plain)}"
+    for place, urls in _absolute_urls(plain, f"localhost:{port_of(plain)}").items():
+        assert urls, place
+        for url in urls:
+            assert url.startswith("/") or url.startswith(f"http://{own}/"), (place, url)
+
+
+def test_absolute_urls_come_from_the_configured_public_url(public):
+    assert requests.get(public.url + "/sparql", headers={"Host": "evil.example"}, timeout=10).status_code == 421
+    assert requests.get(public.url + "/sparql", headers={"Host": "localhost"}, timeout=10).status_code == 421
+    for host in ("isg.example.org", f"127.0.0.1:{port_of(public)}"):
+        for place, urls in _absolute_urls(public, host).items():
+            assert urls, place
+            for url in urls:
+                assert url.startswith("/") or url.startswith("https://isg.example.org/"), (host, place, url)

@@ -48,7 +48,7 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     app.json.ensure_ascii = False
     app.extensions["issgraph"] = Services(config, dataset)
     app.wsgi_app = Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes,
-                            config.cache_bytes)
+                            config.cache_bytes, config)
 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp

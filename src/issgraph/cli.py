@@ -154,7 +154,8 @@ def cmd_load(args) -> int:
 def cmd_serve(args) -> int:
     from .server import serve
 
-    config = _config(args, engine=args.engine, query_timeout=args.timeout, base_iri=args.base_iri)
+    config = _config(args, engine=args.engine, query_timeout=args.timeout, base_iri=args.base_iri,
+                     public_url=args.public_url)
     return serve(config, host=args.host, port=args.port, workers=args.workers,
                  worker_class=args.worker_class, threads=args.threads, server=args.server)
 
@@ -218,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=None, help="seconds a query may run (default 10)")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"))
     p.add_argument("--base-iri", default=None, help="the IRI base of the served resources")
+    p.add_argument("--public-url", default=None, metavar="URL",
+                   help="this server's public URL (https://HOST/), the base of every absolute URL it sends; "
+                        "default http://HOST:PORT/ it listens on")
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -13,12 +13,16 @@ import os
 from email.utils import formatdate
 from http import HTTPStatus
 
+from urllib.parse import urlsplit
+
 from .cache import ByteLRU
+from .config import Config
 from .protocol import ProtocolError, parse_request
 
 CACHEABLE = "X-Issgraph-Cacheable"
 REQUEST_ID = "issgraph.request_id"     # the environ key the id is kept under, for Flask and the logs
-KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE", "HTTP_HOST")
+# Not the Host: every absolute URL comes from the public URL (Config.public_base), whatever Host said.
+KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE")
 MAX_KEYED_BODY = 64 << 10
 COMMON_HEADERS = [
     ("Access-Control-Allow-Origin", "*"),
@@ -58,14 +62,26 @@ def request_id(environ) -> str:
 class Entrance:
     """Wraps the Flask WSGI app; `capacity` bounds the bytes of kept answers."""
 
-    def __init__(self, app, queries, max_request_bytes: int, capacity: int = 64 << 20):
-        """`capacity` counts every kept entry whole: its hashed key, status, headers and body."""
+    def __init__(self, app, queries, max_request_bytes: int, capacity: int = 64 << 20, config: Config | None = None):
+        """`capacity` counts every kept entry whole: its hashed key, status, headers and body;
+        `config` says which Host names are accepted and the public URL that replaces them."""
+        self.config = config or Config()
+        public = urlsplit(self.config.public_base)
+        self.public_scheme, self.public_host = public.scheme, public.netloc
         self.app = app
         self.queries = queries
         self.max_request_bytes = max_request_bytes
         self.cache = ByteLRU(capacity)
 
     def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if not self.config.accepts_host(host):
+            shown = "".join(c if c.isprintable() else "?" for c in host[:100])
+            return self._send(start_response, environ, 421, [("Content-Type", "text/plain; charset=utf-8")],
+                              f"this server does not serve the host {shown!r}; it is {self.config.public_base}\n"
+                              .encode("utf-8"))
+        # From here on the request names the public URL: redirects, Location, sd:endpoint, VoID.
+        environ["HTTP_HOST"], environ["wsgi.url_scheme"] = self.public_host, self.public_scheme
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD", "POST"):
             return self.app(environ, _hiding_mark(start_response))

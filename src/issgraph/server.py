@@ -131,7 +131,7 @@ def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> i
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
           worker_class: str = "gthread", threads: int = 4, server: str = "granian") -> int:
     dataset = prepare(config)
-    config = config.replace(evaluators=max(config.evaluators, threads))
+    config = config.replace(evaluators=max(config.evaluators, threads), listen_host=host, listen_port=port)
     app = create_app(config, dataset)
     # The loaded graph lives as long as the server: keep the collector off it, and keep its
     # pages shared between the forked workers and evaluators.
@@ -142,8 +142,8 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
     source = f"; read from the store in {config.store}" if config.store_kind == "directory" else ""
     counts = dataset.counts
     log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, %s%s) "
-             "on http://%s:%d with %d workers", sum(counts), *counts, dataset.version, answered_by, source,
-             host, port, workers)
+             "on http://%s:%d with %d workers; public URL %s", sum(counts), *counts, dataset.version, answered_by,
+             source, host, port, workers, config.public_base)
     if server == "granian":
         return _serve_granian(app, config, host, port, workers)
     _Gunicorn(app, {
