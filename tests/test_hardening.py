@@ -22,7 +22,7 @@ def strict():
     """A server with short deadlines and small caps, so each limit can be reached quickly."""
     srv = Server("--workers", "1", "--timeout", "3", env={
         "ISSGRAPH_HEADER_TIMEOUT": "2", "ISSGRAPH_BODY_TIMEOUT": "4", "ISSGRAPH_WRITE_TIMEOUT": "2",
-        "ISSGRAPH_MAX_CLIENT_REQUESTS": "6", "ISSGRAPH_MAX_REQUESTS": "40"})
+        "ISSGRAPH_MAX_CLIENT_REQUESTS": "6", "ISSGRAPH_MAX_REQUESTS": "40", "ISSGRAPH_RECYCLE_AFTER_BYTES": "100000"})
     yield srv
     srv.stop()
 
@@ -417,3 +417,132 @@ def test_absolute_urls_come_from_the_configured_public_url(public):
             assert urls, place
             for url in urls:
                 assert url.startswith("/") or url.startswith("https://isg.example.org/"), (host, place, url)
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def _run_all(server, source: str, count: int, params: dict, path: str = "/sparql") -> list[tuple[int, float, str]]:
+    """`count` requests at once from one address; (status, seconds, text) of each."""
+    out: list = []
+
+    def one():
+        start = time.monotonic()
+        with requests.Session() as session:
+            session.mount("http://", _SourceAdapter(source))
+            r = session.get(server.url + path, params=params, timeout=60,
+                            headers={"Accept": "application/sparql-results+json"})
+        out.append((r.status_code, time.monotonic() - start, r.text[:300]))
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for t in threads:
+        t.start()
+    return threads, out
+
+
+def test_a_cheap_query_from_another_client_is_answered_within_a_second_while_eight_runaways_run(plain):
+    threads, runaways = _run_all(plain, "127.0.0.50", 8, {"query": RUNAWAY})
+    time.sleep(0.8)                          # every runaway has arrived and the evaluators are busy
+    for i in range(3):
+        r, elapsed = timed_get(plain, "127.0.0.51", query=f"ASK {{ ?s ?p {100 + i} }}")
+        assert r.status_code == 200 and elapsed < 1.0, f"a cheap query waited {elapsed:.1f} s behind the runaways"
+    for t in threads:
+        t.join()
+    # Each runaway got its 503 at the limit (3 s): stopped, or never given an evaluator.
+    assert [s for s, _, _ in runaways] == [503] * 8
+    assert all(seconds < 3 + 1.5 for _, seconds, _ in runaways), runaways
+    assert all("exceeded 3 s" in text or "busy" in text for _, _, text in runaways)
+
+
+def test_thirty_two_runaways_at_once_all_end_by_the_limit_plus_a_second(plain):
+    threads, runaways = _run_all(plain, "127.0.0.52", 32, {"query": RUNAWAY})
+    for t in threads:
+        t.join()
+    assert len(runaways) == 32 and {s for s, _, _ in runaways} == {503}
+    slowest = max(seconds for _, seconds, _ in runaways)
+    assert slowest < 3 + 1.5, f"a runaway was answered after {slowest:.1f} s (limit 3 s)"
+    for _, _, text in runaways:
+        assert text.startswith(("query exceeded 3 s and was stopped",
+                                "every evaluator this server may give you is busy; none became free within 3 s")), text
+
+
+WIDE = "SELECT * WHERE { ?s ?p ?o " + " ".join(f"BIND({i} AS ?v{i})" for i in range(60)) + " } LIMIT 10000"
+
+
+def test_the_query_page_stays_within_the_limits_for_a_huge_wide_answer(plain):
+    threads, pages = _run_all(plain, "127.0.0.53", 4, {"query": WIDE}, path="/query")
+    for t in threads:
+        t.join()
+    for status, seconds, text in pages:
+        assert seconds < 3 + 1.5, f"the query page took {seconds:.1f} s (limit 3 s)"
+        assert status in (200, 400, 503)
+    r = requests.get(plain.url + "/query", params={"query": WIDE}, timeout=30)
+    assert len(r.content) < 6 << 20
+    assert "MB" in r.text or "exceeded" in r.text
+    tree = _tree_rss(plain.proc.pid)
+    assert tree < 2 << 30, f"the server holds {tree >> 20} MB after four wide pages"
+
+
+def test_the_query_page_cuts_a_long_table_and_says_so(plain):
+    q = "SELECT ?s ?p ?o ?k WHERE { ?s ?p ?o VALUES ?k { 1 2 3 4 5 6 } } LIMIT 9000"
+    r = requests.get(plain.url + "/query", params={"query": q}, timeout=30)
+    assert r.status_code == 200
+    assert r.text.count("<tr") <= 20000 // 4 + 2
+    assert 'class="warning"' in r.text
+
+
+def test_memory_ceilings_fit_the_machine_and_the_process_count():
+    from issgraph.memory import EVALUATOR_FLOOR, ceilings, machine_memory
+
+    total = machine_memory()
+    evaluator, worker = ceilings(2, 4)
+    assert 2 * (4 * evaluator + worker) <= total or evaluator == EVALUATOR_FLOOR
+    assert ceilings(2, 4, total=24 << 30) == (int((24 << 30) * 0.75) // 10,) * 2
+    assert ceilings(8, 8, total=4 << 30)[0] == EVALUATOR_FLOOR
+
+
+def test_the_server_logs_and_applies_its_memory_ceilings(plain):
+    import re
+
+    log = plain.log_text()
+    found = re.search(r"memory ceilings: (\d+) MiB per evaluator \(address space\), (\d+) MiB per web worker", log)
+    assert found, log[-2000:]
+    import os
+
+    limit = int(found.group(1)) << 20
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    evaluators, stack = [], list(children.get(plain.proc.pid, []))
+    while stack:
+        pid = stack.pop()
+        stack += children.get(pid, [])
+        try:
+            limits = open(f"/proc/{pid}/limits").read()
+        except OSError:
+            continue
+        line = next(l for l in limits.splitlines() if l.startswith("Max address space"))
+        if line.split()[3] != "unlimited":
+            evaluators.append(int(line.split()[3]))
+    # (a runaway's evaluator is replaced on next use, so some may be missing now)
+    assert evaluators and all(abs(e - limit) < 1 << 20 for e in evaluators), (evaluators, limit)
+
+
+def test_an_evaluator_is_replaced_after_a_big_answer(strict):
+    """The strict server replaces an evaluator after an answer over 100,000 bytes."""
+    small = "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+    requests.get(strict.url + "/sparql", params={"query": small}, headers={"Accept": "text/csv"}, timeout=30)
+    assert "replaced after an answer of" not in strict.log_text()
+    big = "SELECT * WHERE { ?s ?p ?o " + " ".join(f"BIND({i} AS ?v{i})" for i in range(12)) + " } LIMIT 10000"
+    r = requests.get(strict.url + "/sparql", params={"query": big}, headers={"Accept": "text/csv"}, timeout=30)
+    assert r.status_code == 200 and len(r.content) > 100_000
+    deadline = time.monotonic() + 5
+    while "replaced after an answer of" not in strict.log_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "replaced after an answer of" in strict.log_text()
+    assert timed_get(strict)[0].status_code == 200

@@ -12,6 +12,7 @@ from .engine import make_engine
 from .executor import Executor
 from .fastpath import COMMON_HEADERS, Entrance, request_id
 from .links import HTML_HEADERS
+from .memory import ceilings
 from .namespaces import prefixes_for as _prefixes_for
 from .netguard import isolation
 from .sparql import QueryService
@@ -33,7 +34,11 @@ class Services:
         self.prefixes = prefixes_for(config)
         self.isolate = isolation(config.store_endpoint if config.store_kind == "remote" else None)
         self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
-                                 size=config.evaluators, isolate=self.isolate)
+                                 size=config.evaluators, isolate=self.isolate,
+                                 memory_limit=config.evaluator_memory or ceilings(1, config.evaluators)[0],
+                                 per_client=config.max_client_evaluations,
+                                 max_answer_bytes=config.max_answer_bytes,
+                                 recycle_after_bytes=config.recycle_after_bytes)
         self.queries = QueryService(config, self.executor)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes)

@@ -60,6 +60,14 @@ class Config:
     max_client_evaluations: int = 0    # evaluations at once per client address and worker; 0: evaluators - 1
     request_threads: int = 16          # threads per web worker running requests (granian)
     cache_bytes: int = 64 << 20        # the answer cache per web worker, keys and headers counted
+    max_answer_bytes: int = 64 << 20   # a larger answer is refused in the evaluator (400), never sent
+    page_answer_bytes: int = 4 << 20   # the query page shows answers up to this size (else: download)
+    page_cells: int = 20000            # the query page's table shows at most this many cells
+    recycle_after_bytes: int = 16 << 20  # an evaluator that wrote a larger answer is replaced
+    # Memory ceilings (bytes); 0: derived from the machine's memory and the number of processes
+    # (memory.py). The evaluator's is an address-space limit; the worker's is granian's RSS watch.
+    evaluator_memory: int = 0
+    worker_memory: int = 0
     # Absolute URLs (Location, sd:endpoint, VoID endpoint and dumps, /dataset) come from the public
     # URL, never from the Host a client sent; a Host not in the accepted list gets 421.
     public_url: str | None = None      # e.g. "https://issgraph.example.org/"; None: http://HOST:PORT/ it listens on

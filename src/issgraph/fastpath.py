@@ -133,7 +133,8 @@ class Entrance:
                 (str(err) + "\n").encode("utf-8")
         if pq.query is None:
             return None
-        reply = self.queries.answer(pq, environ.get("HTTP_ACCEPT"), request_id(environ))
+        reply = self.queries.answer(pq, environ.get("HTTP_ACCEPT"), request_id(environ), environ.get("REMOTE_ADDR", "-"),
+                                    started=environ.get("issgraph.arrived"))
         return reply.status, [("Content-Type", reply.content_type), ("Vary", "Accept"), *reply.headers.items()], reply.body
 
     def _flask(self, environ, start_response, key, method: str, conditional: bool):

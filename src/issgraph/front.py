@@ -21,7 +21,7 @@ import asyncio
 import io
 import logging
 import sys
-import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .config import Config
@@ -110,6 +110,7 @@ class Front:
         return b"".join(chunks)
 
     async def _handle(self, scope, proto, client: str) -> None:
+        arrived = time.monotonic()     # a query's time limit counts from here, waits for a thread included
         headers = scope.headers
         method = scope.method
         length_text = headers.get("content-length")
@@ -123,6 +124,7 @@ class Front:
             if body is None:
                 return
         environ = self._environ(scope, client, body)
+        environ["issgraph.arrived"] = arrived
         loop = asyncio.get_running_loop()
         status, out_headers, data = await loop.run_in_executor(self.pool, self._call, environ)
         if len(data) <= STREAM_CHUNK:

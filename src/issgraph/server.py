@@ -11,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 from .app import create_app
 from .config import Config
 from .dataset import LoadError, load
+from .memory import ceilings, machine_memory
 from .validation import validate_cached
 
 log = logging.getLogger("issgraph")
@@ -123,6 +124,7 @@ def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> i
             workers=workers, factory=True, log_level="warning", respawn_failed_workers=True,
             http=HTTPModes.http1, websockets=False, backlog=max(128, config.max_connections),
             backpressure=config.max_connections,
+            workers_max_rss=max(1, config.worker_memory >> 20), rss_sample_interval=5,
             http1_settings=HTTP1Settings(header_read_timeout=header_ms, keep_alive=True,
                                          max_buffer_size=max(8192, config.max_header_bytes))).serve()
     return 0
@@ -132,12 +134,18 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
           worker_class: str = "gthread", threads: int = 4, server: str = "granian") -> int:
     dataset = prepare(config)
     config = config.replace(evaluators=max(config.evaluators, threads), listen_host=host, listen_port=port)
+    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
+    evaluator_memory, worker_memory = ceilings(workers, config.evaluators)
+    config = config.replace(evaluator_memory=config.evaluator_memory or evaluator_memory,
+                            worker_memory=config.worker_memory or worker_memory)
+    log.info("memory ceilings: %d MiB per evaluator (address space), %d MiB per web worker (resident), "
+             "for %d workers × (1 + %d evaluators) in %d MiB", config.evaluator_memory >> 20,
+             config.worker_memory >> 20, workers, config.evaluators, machine_memory() >> 20)
     app = create_app(config, dataset)
     # The loaded graph lives as long as the server: keep the collector off it, and keep its
     # pages shared between the forked workers and evaluators.
     gc.collect()
     gc.freeze()
-    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
     answered_by = f"engine {config.engine}" if config.store_kind != "remote" else f"queries answered by {config.store}"
     source = f"; read from the store in {config.store}" if config.store_kind == "directory" else ""
     counts = dataset.counts
