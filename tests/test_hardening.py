@@ -546,3 +546,14 @@ def test_an_evaluator_is_replaced_after_a_big_answer(strict):
         time.sleep(0.1)
     assert "replaced after an answer of" in strict.log_text()
     assert timed_get(strict)[0].status_code == 200
+
+
+@pytest.mark.parametrize("query", ["INSERT DATA { <urn:a> <urn:b> <urn:c> }", "CLEAR ALL", "LOAD <http://127.0.0.1:9/>",
+                                   "PREFIX x: <urn:x:> DELETE WHERE { ?s ?p ?o }",
+                                   "SELECT * WHERE { ?s ?p ?o } ; INSERT DATA { <urn:a> <urn:b> <urn:c> }"])
+def test_an_update_inside_query_gets_403_as_the_readme_promises(plain, query):
+    for r in (requests.get(plain.url + "/sparql", params={"query": query}, timeout=10),
+              requests.post(plain.url + "/sparql", data={"query": query}, timeout=10),
+              requests.post(plain.url + "/sparql", data=query.encode(), timeout=10,
+                            headers={"Content-Type": "application/sparql-query"})):
+        assert r.status_code == 403 and "read-only" in r.text
