@@ -557,3 +557,24 @@ def test_an_update_inside_query_gets_403_as_the_readme_promises(plain, query):
               requests.post(plain.url + "/sparql", data=query.encode(), timeout=10,
                             headers={"Content-Type": "application/sparql-query"})):
         assert r.status_code == 403 and "read-only" in r.text
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GARBAGE\r\n\r\n", b"400"),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip\r\n\r\n", b"400"),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", b"400"),
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", b"414"),
+    (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-A: b\r\n" * 120 + b"\r\n", b"431"),
+])
+def test_the_http_servers_own_refusals_are_short_and_never_html(plain, request_bytes, status):
+    """granian answers these before issgraph sees the request (README: with an empty body)."""
+    s = connect(plain, "127.0.0.60")
+    try:
+        s.sendall(request_bytes)
+        answer = read_all(s, 5)
+    finally:
+        s.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 " + status), answer[:200]
+    assert body == b"" and b"content-length: 0" in head.lower()
+    assert "Traceback" not in plain.log_text()
