@@ -7,6 +7,7 @@ time, and a big answer that is never read; then sends legitimate uncached querie
 time (about 20 s a server) and in connections; everything stays on loopback.
 
     .venv/bin/python bench/slow_clients.py [--slow 200] [--servers granian gunicorn]
+    .venv/bin/python bench/slow_clients.py --wrk      # also wrk at 64 connections, with and without them
 """
 from __future__ import annotations
 
@@ -135,6 +136,40 @@ def measure(server: str, slow: int, seconds: float, extra: list[str], kinds=KIND
         proc.wait(20)
 
 
+def wrk_rows(server: str, slow: int, seconds: int = 5, concurrency: int = 64) -> list[dict]:
+    """wrk at `concurrency` connections from 127.0.0.1: a repeated ASK (cached) and distinct ASKs,
+    first alone, then with `slow` hostile connections open."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from urllib.parse import quote
+
+    import loadgen
+
+    port = free_port()
+    proc = start(server, port, ["--workers", "2"])
+    rows = []
+    try:
+        for n in (0, slow):
+            conns = hostile(port, n) if n else []
+            try:
+                for name, unique, path in (("repeated ASK", False, "/sparql?query=" + quote("ASK { ?s ?p 1 }")),
+                                           ("distinct ASK", True, "/sparql?query=" + quote("ASK { ?s ?p ?o }\nLIMIT "))):
+                    loadgen.wrk(f"http://127.0.0.1:{port}", [("application/sparql-results+json", path)], unique,
+                                concurrency, 1)
+                    run = loadgen.wrk(f"http://127.0.0.1:{port}", [("application/sparql-results+json", path)], unique,
+                                      concurrency, seconds)
+                    rows.append({"server": server, "load": name, "slow_connections": len(conns),
+                                 "rps": round(run.rps), "p50_ms": round(run.p50_ms, 2), "p99_ms": round(run.p99_ms, 2),
+                                 "errors": run.error_count})
+                    drip(conns)
+            finally:
+                for _, s in conns:
+                    s.close()
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(20)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--slow", type=int, default=200)
@@ -142,7 +177,13 @@ def main() -> None:
     ap.add_argument("--servers", nargs="+", default=["granian", "gunicorn"])
     ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     ap.add_argument("--each", action="store_true", help="one run per kind as well")
+    ap.add_argument("--wrk", action="store_true", help="wrk at 64 connections instead of one client")
     args = ap.parse_args()
+    if args.wrk:
+        for server in args.servers:
+            for row in wrk_rows(server, args.slow):
+                print(json.dumps(row), flush=True)
+        return
     for server in args.servers:
         runs = [(0, KINDS), (args.slow, tuple(args.kinds))]
         if args.each:

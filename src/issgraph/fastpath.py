@@ -123,6 +123,23 @@ class Entrance:
                 return self._send(start_response, environ, code, headers, data, head=method == "HEAD")
         return self._flask(environ, start_response, key, method, conditional)
 
+    def cached(self, environ, body: bytes):
+        """The answer to a request seen before, as (status, headers, body), or None: for a front that
+        can answer it without giving it a thread (granian's, front.py). Nothing else is done here."""
+        method = environ["REQUEST_METHOD"]
+        if method not in ("GET", "HEAD", "POST") or not self.config.accepts_host(environ.get("HTTP_HOST")):
+            return None
+        hit = self.cache.get(cache_key(method, environ, body if method == "POST" else b""))
+        if hit is None:
+            return None
+        captured = {}
+
+        def start(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+
+        data = b"".join(self._replay(hit, environ, start, method == "HEAD"))
+        return int(captured["status"][:3]), captured["headers"], data
+
     def _sparql(self, environ, method: str, body: bytes):
         """A query answered without Flask: (status, headers, body), or None for the service description."""
         try:

@@ -41,8 +41,11 @@ def client_address(scope_client: str) -> str:
 class Front:
     """An RSGI app around a WSGI app; one per web worker."""
 
-    def __init__(self, wsgi_app, config: Config, threads: int):
+    def __init__(self, wsgi_app, config: Config, threads: int, cached=None):
+        """`cached(environ, body)`: the answer to a request seen before, or None (the Entrance's);
+        such answers are sent from the event loop, without a thread."""
         self.app = wsgi_app
+        self.cached = cached
         self.config = config
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="issgraph-request")
         self.in_progress: dict[str, int] = {}
@@ -125,8 +128,12 @@ class Front:
                 return
         environ = self._environ(scope, client, body)
         environ["issgraph.arrived"] = arrived
-        loop = asyncio.get_running_loop()
-        status, out_headers, data = await loop.run_in_executor(self.pool, self._call, environ)
+        hit = self.cached(environ, body) if self.cached is not None else None
+        if hit is not None:
+            status, out_headers, data = hit
+        else:
+            loop = asyncio.get_running_loop()
+            status, out_headers, data = await loop.run_in_executor(self.pool, self._call, environ)
         if len(data) <= STREAM_CHUNK:
             proto.response_bytes(status, out_headers, data)
             return

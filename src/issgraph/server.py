@@ -95,7 +95,9 @@ def _granian_app():
                     done.append(True)
         return app(environ, start_response)
 
-    return Front(isolating_app, config, threads)
+    # A request seen before is answered from the entrance's cache in the event loop; that needs no
+    # isolation of its own: the first answer that filled the cache went through isolating_app.
+    return Front(isolating_app, config, threads, cached=app.wsgi_app.cached)
 
 
 def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> int:
