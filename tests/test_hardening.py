@@ -578,3 +578,18 @@ def test_the_http_servers_own_refusals_are_short_and_never_html(plain, request_b
     assert head.startswith(b"HTTP/1.1 " + status), answer[:200]
     assert body == b"" and b"content-length: 0" in head.lower()
     assert "Traceback" not in plain.log_text()
+
+
+def test_silent_and_idle_keep_alive_connections_are_closed_after_the_header_timeout(strict):
+    silent = connect(strict, "127.0.0.61", timeout=8)
+    idle = connect(strict, "127.0.0.62", timeout=8)
+    try:
+        idle.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert idle.recv(65536).startswith(b"HTTP/1.1 200")
+        start = time.monotonic()
+        assert silent.recv(100) == b""
+        assert idle.recv(100) == b""
+        assert time.monotonic() - start < 5          # the limit is 2 s
+    finally:
+        silent.close()
+        idle.close()

@@ -55,6 +55,7 @@ class Config:
     body_timeout: float = 10.0         # s for a request body to arrive, else 408
     write_timeout: float = 60.0        # s for a client to take its answer, else the connection is dropped
     max_connections: int = 2048        # open connections per web worker; more wait in the listen backlog
+                                       # (granian's backpressure: it has no way to refuse them at once)
     max_requests: int = 512            # requests in progress per web worker; more get 503 at once
     max_client_requests: int = 128     # requests in progress per client address and worker; more get 429
     max_client_evaluations: int = 0    # evaluations at once per client address and worker; 0: evaluators - 1
