@@ -593,3 +593,20 @@ def test_silent_and_idle_keep_alive_connections_are_closed_after_the_header_time
     finally:
         silent.close()
         idle.close()
+
+
+def test_the_fronts_refusals_carry_a_request_id_and_head_works(strict):
+    held = [slow_body(strict, "127.0.0.63") for _ in range(6)]
+    try:
+        time.sleep(0.3)
+        r, _ = timed_get(strict, "127.0.0.63")
+        assert r.status_code == 429 and len(r.headers["X-Request-Id"]) == 16
+    finally:
+        for s in held:
+            s.close()
+    head = requests.head(strict.url + "/sparql", params=QUICK, timeout=10,
+                         headers={"Accept": "application/sparql-results+json"})
+    get = requests.get(strict.url + "/sparql", params=QUICK, timeout=10,
+                       headers={"Accept": "application/sparql-results+json"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["Content-Length"] == get.headers["Content-Length"] == str(len(get.content))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -81,7 +82,10 @@ class Front:
 
     @staticmethod
     def _refuse(proto, status: int, message: str, retry: bool = True) -> None:
-        headers = [*TEXT, ("connection", "close")] + ([("retry-after", "1")] if retry else [])
+        """A short plain-text refusal, sent from the event loop; the connection is closed after it."""
+        headers = [*TEXT, ("connection", "close"), ("access-control-allow-origin", "*"),
+                   ("access-control-expose-headers", "X-Request-Id, Retry-After"),
+                   ("x-request-id", os.urandom(8).hex())] + ([("retry-after", "1")] if retry else [])
         proto.response_bytes(status, headers, (message + "\n").encode("utf-8"))
 
     async def _read_body(self, scope, proto, length: int | None) -> bytes | None:
