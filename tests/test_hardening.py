@@ -610,3 +610,15 @@ def test_the_fronts_refusals_carry_a_request_id_and_head_works(strict):
                        headers={"Accept": "application/sparql-results+json"})
     assert head.status_code == 200 and head.content == b""
     assert head.headers["Content-Length"] == get.headers["Content-Length"] == str(len(get.content))
+
+
+def test_raw_utf8_in_the_query_string_is_read_as_utf8(plain):
+    """A client that sends the query unencoded (bytes over 127 in the request line) is understood."""
+    s = connect(plain, "127.0.0.64")
+    try:
+        s.sendall("GET /sparql?query=ASK%20%7B%20?s%20?p%20%22ژاپن%22@fa%20%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Accept: application/sparql-results+json\r\nConnection: close\r\n\r\n".encode("utf-8"))
+        answer = read_all(s, 5)
+    finally:
+        s.close()
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'"boolean":true}'), answer[-300:]

@@ -160,7 +160,7 @@ class Front:
             "SCRIPT_NAME": "",
             # WSGI carries the decoded path as latin-1 code points of its UTF-8 bytes.
             "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
-            "QUERY_STRING": scope.query_string,
+            "QUERY_STRING": scope.query_string.encode("utf-8", "surrogateescape").decode("latin-1"),
             "SERVER_NAME": server_host.strip("[]"),
             "SERVER_PORT": server_port,
             "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
