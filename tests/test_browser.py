@@ -1,4 +1,4 @@
-"""The pages in a real browser: headless Chromium, driven by Selenium, against a real gunicorn server.
+"""The pages in a real browser: headless Chromium, driven by Selenium, against the real server.
 
 Chromium and its driver come from Debian (`make browser`, which `make test` runs first). When
 they are missing these tests fail: a browser test that silently skips proves nothing.

@@ -1,5 +1,5 @@
-"""The real server (gunicorn on a free port) with real clients: SPARQLWrapper, rdflib's SPARQLStore,
-plain HTTP; and the promises that need a process: no outgoing requests, a real time limit."""
+"""The real server (granian, the default, and gunicorn, on a free port) with real clients:
+SPARQLWrapper, rdflib's SPARQLStore, plain HTTP; and the promises that need a process: no outgoing requests, a real time limit."""
 from __future__ import annotations
 
 import os
@@ -21,7 +21,7 @@ ENGINE = os.environ.get("ISSGRAPH_TEST_ENGINE", "oxigraph")
 
 @pytest.fixture(scope="module", params=["gunicorn", "granian"])
 def server(request):
-    """The real server under both HTTP servers `issgraph serve` offers (gunicorn is the default)."""
+    """The real server under both HTTP servers `issgraph serve` offers (granian is the default)."""
     workers = "2" if request.param == "gunicorn" else "1"
     srv = Server("--workers", workers, "--timeout", "3", "--engine", ENGINE, "--server", request.param)
     srv.workers, srv.kind = int(workers), request.param
