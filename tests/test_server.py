@@ -290,3 +290,15 @@ def test_resource_names_that_cannot_be_iris_get_404_and_no_traceback(server, nam
             assert len(r.content) < 300
     time.sleep(0.2)
     assert "Traceback" not in server.log_text() and " 500 " not in server.log_text()
+
+
+def test_the_http_servers_own_refusals_are_never_html(server):
+    """gunicorn's are short plain text with an X-Request-Id; granian's have an empty body (README)."""
+    answer = _raw(server, b"GARBAGE\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"<html" not in answer.lower() and len(body) < 300
+    if server.kind == "gunicorn":
+        assert b"Content-Type: text/plain" in head and b"X-Request-Id: " in head and body
+    else:
+        assert body == b""

@@ -32,6 +32,22 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
+def _plain_error_pages() -> None:
+    """gunicorn's own refusals (a malformed request line or header, 431, 501 …) as short plain text
+    with an X-Request-Id, like every answer issgraph writes, instead of gunicorn's HTML page."""
+    from gunicorn import util
+
+    def write_error(sock, status_int, reason, mesg):
+        said = "".join(c if c.isprintable() else "?" for c in str(mesg))[:200]
+        body = f"{status_int} {reason}: {said}\n".encode("utf-8", "replace")
+        head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+                f"X-Request-Id: {os.urandom(8).hex()}\r\nContent-Length: {len(body)}\r\n\r\n")
+        util.write_nonblock(sock, head.encode("latin-1") + body)
+
+    util.write_error = write_error
+
+
 def default_cache_dir() -> str:
     return os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "issgraph")
 
@@ -156,6 +172,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
              source, host, port, workers, config.public_base)
     if server == "granian":
         return _serve_granian(app, config, host, port, workers)
+    _plain_error_pages()
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": workers,
