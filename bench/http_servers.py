@@ -2,8 +2,8 @@
 
 The issue asks to measure them on 2 cores; this runs the same app under each setup against the
 same Oxigraph server, with the mixes of the repeated and the distinct workload and the `ASK {}`
-floor, interleaved as in run.py. `issgraph serve` keeps gunicorn (gthread) as its default; the
-table says what each alternative would change.
+floor, interleaved as in run.py. `issgraph serve` runs granian by default (since the hardening
+issue: see bench/slow_clients.md); the table says what each alternative would change.
 
     .venv/bin/python bench/http_servers.py            # about 5 minutes; writes bench/out/servers.json
 """
@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, free_port, log, median  # noqa: E402
 
 SETUPS = [
-    ("gunicorn gthread, 2 workers × 4 threads (default)", []),
-    ("gunicorn gthread, 4 workers × 2 threads", ["--workers", "4", "--threads", "2"]),
-    ("gunicorn sync, 2 workers", ["--worker-class", "sync", "--workers", "2"]),
-    ("gunicorn sync, 4 workers", ["--worker-class", "sync", "--workers", "4"]),
-    ("granian, 2 workers × 4 threads", ["--server", "granian"]),
+    ("gunicorn gthread, 2 workers × 4 threads", ["--server", "gunicorn"]),
+    ("gunicorn gthread, 4 workers × 2 threads", ["--server", "gunicorn", "--workers", "4", "--threads", "2"]),
+    ("gunicorn sync, 2 workers", ["--server", "gunicorn", "--worker-class", "sync", "--workers", "2"]),
+    ("gunicorn sync, 4 workers", ["--server", "gunicorn", "--worker-class", "sync", "--workers", "4"]),
+    ("granian + RSGI front, 2 workers × 4 evaluators (default)", ["--server", "granian"]),
 ]
 
 

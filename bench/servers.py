@@ -1,6 +1,6 @@
 """Start and stop the two servers under test, each in its own process group, on loopback.
 
-- issgraph: `issgraph serve` (gunicorn, exactly what `make serve` runs; it validates first).
+- issgraph: `issgraph serve` (granian behind its RSGI front, exactly what `make serve` runs; it validates first).
 - Oxigraph: `oxigraph serve-read-only` on a store loaded with `oxigraph load` so that it holds
   the same dataset as issgraph: the default graph is data ∪ ontology, and the three named
   graphs <…/graph/data>, <…/graph/ontology>, <…/graph/shapes> hold one file each.

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real dataset, the Flask app over it, and a real gunicorn server."""
+"""Shared fixtures: the real dataset, the Flask app over it, and a real server (`issgraph serve`)."""
 from __future__ import annotations
 
 import os
@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 class Server:
-    """`issgraph serve` (gunicorn) in a subprocess on a free loopback port."""
+    """`issgraph serve` (granian by default) in a subprocess on a free loopback port."""
 
     def __init__(self, *args: str, env: dict | None = None, probe: dict | None = None):
         """`probe`: the query parameters of the GET /sparql that tells the server is up (default:

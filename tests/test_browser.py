@@ -1,4 +1,4 @@
-"""The pages in a real browser: headless Chromium, driven by Selenium, against a real gunicorn server.
+"""The pages in a real browser: headless Chromium, driven by Selenium, against the real server.
 
 Chromium and its driver come from Debian (`make browser`, which `make test` runs first). When
 they are missing these tests fail: a browser test that silently skips proves nothing.
@@ -242,3 +242,24 @@ def test_a_syntax_error_is_shown_and_marked_at_its_line_and_column(browser, serv
     assert browser.find_element(By.ID, "query").get_attribute("dir") == "ltr"
     screenshot(browser, "query-error-fa")
     assert script_errors(browser) == []
+
+
+HOSTILE_IRIS = ("SELECT ?x WHERE { VALUES ?x { <javascript:alert(document.domain)> <urn:isbn:0451450523> "
+                "<mailto:someone@example.org> <data:text/html,hi> <https://example.org/elsewhere> } }")
+
+
+def test_only_http_iris_become_links_in_the_script_drawn_table_and_the_page_obeys_its_csp(browser, server):
+    browser.get(server.url + "/query?lang=en")
+    editor = _editor_text(browser, HOSTILE_IRIS)
+    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#result table.results-table tbody tr")))
+    for drawn_by in ("script", "server"):
+        cells = browser.find_elements(By.CSS_SELECTOR, "#result table.results-table tbody td .iri")
+        assert len(cells) == 5, drawn_by
+        links = [c.get_attribute("href") for c in cells if c.tag_name == "a"]
+        assert links == ["https://example.org/elsewhere"], (drawn_by, links)
+        assert {c.get_attribute("title") for c in cells if c.tag_name == "span"} == {
+            "javascript:alert(document.domain)", "urn:isbn:0451450523", "mailto:someone@example.org",
+            "data:text/html,hi"}
+        browser.get(browser.current_url)     # the shared address: the same table rendered by the server
+    assert script_errors(browser) == []     # a CSP violation (an inline script or style) would be logged

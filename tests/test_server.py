@@ -1,5 +1,5 @@
-"""The real server (gunicorn on a free port) with real clients: SPARQLWrapper, rdflib's SPARQLStore,
-plain HTTP; and the promises that need a process: no outgoing requests, a real time limit."""
+"""The real server (granian, the default, and gunicorn, on a free port) with real clients:
+SPARQLWrapper, rdflib's SPARQLStore, plain HTTP; and the promises that need a process: no outgoing requests, a real time limit."""
 from __future__ import annotations
 
 import os
@@ -21,7 +21,7 @@ ENGINE = os.environ.get("ISSGRAPH_TEST_ENGINE", "oxigraph")
 
 @pytest.fixture(scope="module", params=["gunicorn", "granian"])
 def server(request):
-    """The real server under both HTTP servers `issgraph serve` offers (gunicorn is the default)."""
+    """The real server under both HTTP servers `issgraph serve` offers (granian is the default)."""
     workers = "2" if request.param == "gunicorn" else "1"
     srv = Server("--workers", workers, "--timeout", "3", "--engine", ENGINE, "--server", request.param)
     srv.workers, srv.kind = int(workers), request.param
@@ -250,3 +250,55 @@ def test_an_engine_crash_is_a_400_logged_with_the_request_id(server):
         time.sleep(0.1)
     assert "request crash-probe-42: evaluator failed" in server.log_text()
     assert requests.get(server.url + "/sparql", params={"query": LABELS}, timeout=10).status_code == 200
+
+
+def _raw(server, request: bytes) -> bytes:
+    host, port = server.url.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(request)
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return data
+
+
+@pytest.mark.parametrize("chunks", [b"zz\r\nASK {}\r\n0\r\n\r\n", b"-1\r\nASK {}\r\n0\r\n\r\n",
+                                    b"20\r\nASK {}\r\n0\r\n\r\n", b"6\r\nASK {XXXXX\r\n0\r\n\r\n"])
+def test_a_malformed_chunked_body_gets_a_short_400_and_no_traceback(server, chunks):
+    answer = _raw(server, b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+                          b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunks)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert len(body) < 300 and b"<html" not in body.lower()
+    time.sleep(0.2)
+    assert "Traceback" not in server.log_text()
+
+
+@pytest.mark.parametrize("name", ["a%20b", "a%25b", "a%22b", "a%3Cb", "a%7Bb%7D", "a%5Cb", "a%60b", "a%7Cb",
+                                  "a%5Eb", "a%01b", "a%0Ab", "a%7F"])
+def test_resource_names_that_cannot_be_iris_get_404_and_no_traceback(server, name):
+    for path, accept in ((f"/resource/{name}", "text/html"), (f"/resource/{name}", "text/turtle"),
+                         (f"/page/{name}", "text/html"), (f"/data/{name}.ttl", "*/*"), (f"/data/{name}.rdf", "*/*")):
+        r = requests.get(server.url + path, headers={"Accept": accept}, timeout=10)
+        assert r.status_code == 404, (path, r.status_code)
+        assert r.headers["X-Request-Id"]
+        if not accept.startswith("text/html"):
+            assert len(r.content) < 300
+    time.sleep(0.2)
+    assert "Traceback" not in server.log_text() and " 500 " not in server.log_text()
+
+
+def test_the_http_servers_own_refusals_are_never_html(server):
+    """gunicorn's are short plain text with an X-Request-Id; granian's have an empty body (README)."""
+    answer = _raw(server, b"GARBAGE\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"<html" not in answer.lower() and len(body) < 300
+    if server.kind == "gunicorn":
+        assert b"Content-Type: text/plain" in head and b"X-Request-Id: " in head and body
+    else:
+        assert body == b""

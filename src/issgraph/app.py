@@ -11,6 +11,8 @@ from .dataset import Dataset, load
 from .engine import make_engine
 from .executor import Executor
 from .fastpath import COMMON_HEADERS, Entrance, request_id
+from .links import HTML_HEADERS
+from .memory import ceilings
 from .namespaces import prefixes_for as _prefixes_for
 from .netguard import isolation
 from .operations import Metrics, Observed, route_finder
@@ -34,7 +36,11 @@ class Services:
         self.isolate = isolation(config.store_endpoint if config.store_kind == "remote" else None)
         self.metrics = Metrics(config.store_kind, config.engine)
         self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
-                                 size=config.evaluators, isolate=self.isolate, on_event=self.metrics.event)
+                                 size=config.evaluators, isolate=self.isolate, on_event=self.metrics.event,
+                                 memory_limit=config.evaluator_memory or ceilings(1, config.evaluators)[0],
+                                 per_client=config.max_client_evaluations,
+                                 max_answer_bytes=config.max_answer_bytes,
+                                 recycle_after_bytes=config.recycle_after_bytes)
         self.queries = QueryService(config, self.executor)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes)
@@ -48,7 +54,8 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.json.ensure_ascii = False
     app.extensions["issgraph"] = Services(config, dataset)
-    app.wsgi_app = Observed(Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes),
+    app.wsgi_app = Observed(Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes,
+                                     config.cache_bytes, config),
                             app.extensions["issgraph"].metrics, route_finder(app.url_map))
 
     from .endpoint import bp as endpoint_bp
@@ -70,6 +77,9 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
         for key, value in COMMON_HEADERS:
             response.headers[key] = value
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        if response.mimetype == "text/html":
+            for key, value in HTML_HEADERS:
+                response.headers[key] = value
         return response
 
     @app.errorhandler(HTTPException)

@@ -234,7 +234,8 @@ def cmd_diff(args) -> int:
 def cmd_serve(args) -> int:
     from .server import serve
 
-    config = _config(args, engine=args.engine, query_timeout=args.timeout, base_iri=args.base_iri)
+    config = _config(args, engine=args.engine, query_timeout=args.timeout, base_iri=args.base_iri,
+                     public_url=args.public_url)
     return serve(config, host=args.host, port=args.port, workers=args.workers,
                  worker_class=args.worker_class, threads=args.threads, server=args.server)
 
@@ -306,19 +307,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--releases", default=None, help="where archived versions are looked up (default: releases/)")
     p.set_defaults(func=cmd_diff)
 
-    p = sub.add_parser("serve", help="validate, then serve the graph over HTTP with gunicorn")
+        p = sub.add_parser("serve", help="validate, then serve the graph over HTTP (granian, or gunicorn)")
     files(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (default: one per core)")
     p.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
                    help="gunicorn worker class (default gthread: keep-alive, one evaluator per thread)")
-    p.add_argument("--threads", type=int, default=4, help="request threads per worker (gthread; default 4)")
-    p.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"),
-                   help="the HTTP server: gunicorn (default) or granian (Rust; install issgraph[granian])")
+    p.add_argument("--threads", type=int, default=4, help="evaluator processes per worker, and gunicorn gthread request threads (default 4)")
+    p.add_argument("--server", default="granian", choices=("granian", "gunicorn"),
+                   help="the HTTP server: granian (default; holds slow and idle connections without a "
+                        "thread each) or gunicorn (put a buffering proxy in front of it)")
     p.add_argument("--timeout", type=float, default=None, help="seconds a query may run (default 10)")
     p.add_argument("--engine", choices=("oxigraph", "rdflib"))
     p.add_argument("--base-iri", default=None, help="the IRI base of the served resources")
+    p.add_argument("--public-url", default=None, metavar="URL",
+                   help="this server's public URL (https://HOST/), the base of every absolute URL it sends; "
+                        "default http://HOST:PORT/ it listens on")
     p.set_defaults(func=cmd_serve)
     return parser
 

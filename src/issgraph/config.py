@@ -6,11 +6,15 @@ under another base by setting ISSGRAPH_BASE_IRI.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 CANONICAL_BASE = "https://w3id.org/issgraph/"
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 ENV_PREFIX = "ISSGRAPH_"
 REMOTE_SCHEMES = ("sparql+http", "sparql+https")
 
@@ -46,6 +50,34 @@ class Config:
                                        # written by `issgraph load --into DIR`; sparql+http(s)://...:
                                        # a SPARQL 1.1 query endpoint holding the graphs (front end)
 
+    # Safety limits of the HTTP side (README "Safe to expose"); each default leaves a benchmark
+    # at 64 connections from one address unthrottled.
+    max_header_bytes: int = 128 << 10  # request line + headers (granian's buffer; it answers 414/431 past it)
+    header_timeout: float = 10.0       # s for a request line and headers to arrive (granian; then closed)
+    body_timeout: float = 10.0         # s for a request body to arrive, else 408
+    write_timeout: float = 60.0        # s for a client to take its answer, else the connection is dropped
+    max_connections: int = 2048        # open connections per web worker; more wait in the listen backlog
+                                       # (granian's backpressure: it has no way to refuse them at once)
+    max_requests: int = 512            # requests in progress per web worker; more get 503 at once
+    max_client_requests: int = 128     # requests in progress per client address and worker; more get 429
+    max_client_evaluations: int = 0    # evaluations at once per client address and worker; 0: evaluators - 1
+    request_threads: int = 16          # threads per web worker running requests (granian)
+    cache_bytes: int = 64 << 20        # the answer cache per web worker, keys and headers counted
+    max_answer_bytes: int = 64 << 20   # a larger answer is refused in the evaluator (400), never sent
+    page_answer_bytes: int = 4 << 20   # the query page shows answers up to this size (else: download)
+    page_cells: int = 20000            # the query page's table shows at most this many cells
+    recycle_after_bytes: int = 16 << 20  # an evaluator that wrote a larger answer is replaced
+    # Memory ceilings (bytes); 0: derived from the machine's memory and the number of processes
+    # (memory.py). The evaluator's is an address-space limit; the worker's is granian's RSS watch.
+    evaluator_memory: int = 0
+    worker_memory: int = 0
+    # Absolute URLs (Location, sd:endpoint, VoID endpoint and dumps, /dataset) come from the public
+    # URL, never from the Host a client sent; a Host not in the accepted list gets 421.
+    public_url: str | None = None      # e.g. "https://issgraph.example.org/"; None: http://HOST:PORT/ it listens on
+    allowed_hosts: str = ""            # accepted Host names, comma-separated, "*" for any; "": see accepts_host
+    listen_host: str = "127.0.0.1"     # the address `issgraph serve` listens on (set by it)
+    listen_port: int = 8000
+
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base IRI must end with '/': {self.base_iri!r}")
@@ -53,11 +85,55 @@ class Config:
             raise ValueError(f"unknown log level {self.log_level!r}: choose debug, info, warning or error")
         if self.engine not in ("oxigraph", "rdflib"):
             raise ValueError(f"unknown engine {self.engine!r}: choose oxigraph or rdflib")
+        if self.public_url is not None:
+            parts = urlsplit(self.public_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path != "/" \
+                    or parts.query or parts.fragment:
+                raise ValueError(f"the public URL is http(s)://HOST[:PORT]/ (no path); got {self.public_url!r}")
         if self.store is not None and self.store_kind == "remote":
             scheme, _, rest = self.store.partition("://")
             if scheme not in REMOTE_SCHEMES or not rest.split("/", 1)[0]:
                 raise ValueError(f"a remote store is sparql+http://host[:port]/path or sparql+https://...; "
                                  f"got {self.store!r}")
+
+    @property
+    def public_base(self) -> str:
+        """This server's public URL, ending in '/': the one base of every absolute URL it sends."""
+        if self.public_url:
+            return self.public_url
+        host = self.listen_host
+        if host in WILDCARD_HOSTS:
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.listen_port}/"
+
+    def accepts_host(self, host_header: str | None) -> bool:
+        """Whether a request's Host header names this server (no Host, as HTTP/1.0 sends: yes).
+
+        By default: the public URL's host, the base IRI's host, the listening address, loopback
+        names, single-label names (`x`, `intranet`: no page elsewhere can make a browser send them,
+        which is what a DNS-rebinding attack needs), and any IP literal when listening on every
+        address; `allowed_hosts` replaces the list. The port is not compared: it is no boundary
+        here, and proxies rewrite it.
+        """
+        if not host_header:
+            return True
+        name = _host_name(host_header)
+        if self.allowed_hosts.strip():
+            allowed = {h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()}
+            return "*" in allowed or name in allowed
+        if name in LOOPBACK_NAMES or ("." not in name and ":" not in name) or name in (_host_name(urlsplit(self.public_base).netloc),
+                                              _host_name(urlsplit(self.base_iri).netloc),
+                                              self.listen_host.lower().strip("[]")):
+            return True
+        if self.listen_host in WILDCARD_HOSTS:
+            try:
+                ipaddress.ip_address(name)
+                return True
+            except ValueError:
+                return False
+        return False
 
     @property
     def store_kind(self) -> str:
@@ -101,6 +177,14 @@ class Config:
 
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)
+
+
+def _host_name(host: str) -> str:
+    """'example.org' from 'Example.org:8080', '::1' from '[::1]:8000'."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 _CASTS = {bool: lambda v: v.strip().lower() in ("1", "true", "yes", "on"), int: int, float: float,

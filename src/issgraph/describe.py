@@ -40,8 +40,13 @@ def _closure(index: TripleIndex, start) -> list[ox.Triple]:
 
 
 def exists(dataset: Dataset, iri: str) -> bool:
-    """True when the IRI is the subject or object of some triple of the served graphs."""
-    return dataset.has_term(ox.NamedNode(iri))
+    """True when the IRI is the subject or object of some triple of the served graphs (False for a
+    name that cannot be an IRI at all: a space, '%', '"', '<', control characters ...)."""
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return dataset.has_term(node)
 
 
 @dataclass

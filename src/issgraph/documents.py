@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable, Hashable
 
@@ -42,9 +43,13 @@ def rdf_bytes(triples, fmt: Format, context: dict, prefixes: dict[str, str] | No
     return write_graph(triples, fmt, prefixes)
 
 
+_NOT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
+
+
 def not_found_bytes(iri: str, fmt: Format, context: dict) -> bytes:
     """An empty graph in the negotiated format that says, where the format allows, what was not found."""
-    note = f"404 Not Found: the graph says nothing about <{iri}>."
+    shown = _NOT_IRI.sub(lambda m: "%{:02X}".format(ord(m.group())), iri)    # one line, whatever was asked
+    note = f"404 Not Found: the graph says nothing about <{shown}>."
     if fmt.name in ("turtle", "ntriples"):
         return f"# {note}\n".encode("utf-8")
     if fmt.name == "jsonld":

@@ -62,4 +62,4 @@ def sparql() -> Response:
     accept = request.headers.get("Accept")
     if pq.query is None:
         return _service_description(accept, pq.param("format"))
-    return _send(services(current_app).queries.answer(pq, accept, g.request_id))
+    return _send(services(current_app).queries.answer(pq, accept, g.request_id, request.remote_addr or "-"))

@@ -15,6 +15,7 @@ import select
 import signal
 import socket
 import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Callable
 
@@ -35,11 +36,56 @@ class EvaluatorFailed(Exception):
     """The evaluator process died while running a query (it is replaced)."""
 
 
+class EvaluatorsBusy(Exception):
+    """No evaluator became free for this client within the query's time budget."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"every evaluator this server may give you is busy; none became free within {seconds:g} s")
+
+
+class Admission:
+    """Fair use of the evaluators: at most `per_client` at once for one client address, and a wait
+    bounded by a deadline; so a client's runaways leave an evaluator to everybody else."""
+
+    def __init__(self, size: int, per_client: int):
+        self.size, self.per_client = size, max(1, min(per_client, size))
+        self.busy = 0
+        self.by_client: dict[str, int] = {}
+        self._cond = threading.Condition()
+
+    def acquire(self, client: str, deadline: float) -> bool:
+        with self._cond:
+            while self.busy >= self.size or self.by_client.get(client, 0) >= self.per_client:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            self.busy += 1
+            self.by_client[client] = self.by_client.get(client, 0) + 1
+            return True
+
+    def release(self, client: str) -> None:
+        with self._cond:
+            self.busy -= 1
+            left = self.by_client[client] - 1
+            if left:
+                self.by_client[client] = left
+            else:
+                del self.by_client[client]
+            self._cond.notify_all()
+
+
 def _die_with_parent() -> None:
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+
+
+def _too_big(size: int, limit: int) -> str:
+    return (f"the answer is {size / 1e6:.1f} MB, more than the {limit / 1e6:.1f} MB this service sends at once; "
+            "ask for fewer rows (LIMIT) or columns")
 
 
 def _child_main(conn: Connection, engine, memory_limit: int | None, isolate: Callable[[], str]) -> None:
@@ -55,13 +101,16 @@ def _child_main(conn: Connection, engine, memory_limit: int | None, isolate: Cal
     netguard.forbid_file_urls()
     while True:
         try:
-            fields, fmt_name = pickle.loads(conn.recv_bytes())
+            fields, fmt_name, max_bytes = pickle.loads(conn.recv_bytes())
             job = QueryJob(*fields)
         except (EOFError, OSError):
             os._exit(0)
         try:
             a = engine.run(job, BY_NAME[fmt_name])
-            reply = ("ok", (a.body, a.format, a.count, a.truncated))
+            if max_bytes and len(a.body) > max_bytes:     # never sent: the worker's memory is bounded too
+                reply = ("error", (_too_big(len(a.body), max_bytes), None, None))
+            else:
+                reply = ("ok", (a.body, a.format, a.count, a.truncated))
         except StoreUnavailable as err:
             reply = ("unavailable", str(err))
         except StoreTimeout as err:
@@ -102,10 +151,10 @@ class _Evaluator:
         self._poller.register(self.conn.fileno(), select.POLLIN)
         log.debug("evaluator %d started", pid)
 
-    def ask(self, job: QueryJob, fmt: Format, timeout: float):
+    def ask(self, job: QueryJob, fmt: Format, timeout: float, max_bytes: int = 0):
         """Send one job and wait at most `timeout` seconds for (kind, value)."""
         fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri, job.from_clause)
-        self.conn.send_bytes(pickle.dumps((fields, fmt.name), protocol=pickle.HIGHEST_PROTOCOL))
+        self.conn.send_bytes(pickle.dumps((fields, fmt.name, max_bytes), protocol=pickle.HIGHEST_PROTOCOL))
         if not self._poller.poll(timeout * 1000):
             raise QueryTimeout(timeout)
         return pickle.loads(self.conn.recv_bytes())
@@ -129,7 +178,12 @@ class Executor:
 
     def __init__(self, engine_factory: Callable[[], object], timeout: float, size: int = 1,
                  memory_limit: int | None = 4 << 30, isolate: Callable[[], str] | None = None,
-                 on_event: Callable[..., None] | None = None):
+                 on_event: Callable[..., None] | None = None,
+                 per_client: int = 0, max_answer_bytes: int = 0, recycle_after_bytes: int = 0):
+        """`per_client`: evaluators one client address may hold at once (0: all but one);
+        `max_answer_bytes`: larger answers are refused in the evaluator; `recycle_after_bytes`: an
+        evaluator that produced a larger answer is replaced (its memory returns to the system);
+        `on_event`: told of timeouts and restarts (for metrics)."""
         from . import netguard
 
         self._factory = engine_factory
@@ -139,7 +193,9 @@ class Executor:
         self.memory_limit = memory_limit
         self._engine = None
         self._idle: list[_Evaluator] = []
-        self._slots = threading.BoundedSemaphore(size)
+        self.admission = Admission(size, per_client or max(1, size - 1))
+        self.max_answer_bytes = max_answer_bytes
+        self.recycle_after_bytes = recycle_after_bytes
         self._lock = threading.Lock()
         self._owner = os.getpid()
         self._event = on_event or (lambda name, reason="": None)   # for metrics: timeouts, restarts
@@ -160,22 +216,37 @@ class Executor:
         with self._lock:
             self._idle.extend(started)
 
-    def run(self, job: QueryJob, fmt: Format) -> Answer:
-        with self._slots:
+    def run(self, job: QueryJob, fmt: Format, client: str = "-", max_bytes: int = 0,
+            started: float | None = None) -> Answer:
+        """Run one job within the time limit, counted from `started` (default now): waiting for an
+        evaluator uses it up too, so no query outlives its limit. `max_bytes` (0: the executor's)
+        bounds the answer."""
+        start = time.monotonic() if started is None else started
+        if not self.admission.acquire(client, start + self.timeout):
+            raise EvaluatorsBusy(self.timeout)
+        try:
             evaluator = self._take()
             try:
-                kind, value = evaluator.ask(job, fmt, self.timeout)
+                remaining = max(0.05, self.timeout - (time.monotonic() - start))
+                kind, value = evaluator.ask(job, fmt, remaining, max_bytes or self.max_answer_bytes)
             except QueryTimeout:
                 evaluator.stop()
                 self._event("query_timeout")
                 self._event("evaluator_restart", "timeout")
-                raise
+                raise QueryTimeout(self.timeout) from None
             except (EOFError, OSError, pickle.UnpicklingError):
                 evaluator.stop()
                 self._event("evaluator_restart", "crashed")
                 raise EvaluatorFailed("the evaluator stopped while running this query") from None
-            with self._lock:
-                self._idle.append(evaluator)
+            if self.recycle_after_bytes and kind == "ok" and len(value[0]) > self.recycle_after_bytes:
+                evaluator.stop()          # it may keep the answer's memory: start afresh next time
+                log.info("evaluator %d replaced after an answer of %d bytes", evaluator.pid, len(value[0]))
+                self._event("evaluator_restart", "big-answer")
+            else:
+                with self._lock:
+                    self._idle.append(evaluator)
+        finally:
+            self.admission.release(client)
         if kind == "ok":
             return Answer(*value)
         if kind == "error":

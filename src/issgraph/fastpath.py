@@ -8,22 +8,28 @@ Everything else (pages, documents, the service description) goes to the Flask ap
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from email.utils import formatdate
 from http import HTTPStatus
 
+from urllib.parse import urlsplit
+
 from .cache import ByteLRU
+from .config import Config
 from .protocol import ProtocolError, parse_request
 
 CACHEABLE = "X-Issgraph-Cacheable"
 REQUEST_ID = "issgraph.request_id"     # the environ key the id is kept under, for Flask and the logs
-KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE", "HTTP_HOST")
+# Not the Host: every absolute URL comes from the public URL (Config.public_base), whatever Host said.
+KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE")
 MAX_KEYED_BODY = 64 << 10
 COMMON_HEADERS = [
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Expose-Headers", "X-Request-Id, X-Result-Count, X-Result-Truncated, X-Error-Line, X-Error-Column, Content-Location, ETag, Link"),
     ("X-Content-Type-Options", "nosniff"),
 ]
+ENTRY_OVERHEAD = 400     # bytes: the entry's tuples, its place in the map, the size record
 REPLAYED_304 = ("ETag", "Cache-Control", "Vary", "Last-Modified", "Content-Location", "Access-Control-Allow-Origin")
 
 
@@ -56,13 +62,26 @@ def request_id(environ) -> str:
 class Entrance:
     """Wraps the Flask WSGI app; `capacity` bounds the bytes of kept answers."""
 
-    def __init__(self, app, queries, max_request_bytes: int, capacity: int = 64 << 20):
+    def __init__(self, app, queries, max_request_bytes: int, capacity: int = 64 << 20, config: Config | None = None):
+        """`capacity` counts every kept entry whole: its hashed key, status, headers and body;
+        `config` says which Host names are accepted and the public URL that replaces them."""
+        self.config = config or Config()
+        public = urlsplit(self.config.public_base)
+        self.public_scheme, self.public_host = public.scheme, public.netloc
         self.app = app
         self.queries = queries
         self.max_request_bytes = max_request_bytes
         self.cache = ByteLRU(capacity)
 
     def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if not self.config.accepts_host(host):
+            shown = "".join(c if c.isprintable() else "?" for c in host[:100])
+            return self._send(start_response, environ, 421, [("Content-Type", "text/plain; charset=utf-8")],
+                              f"this server does not serve the host {shown!r}; it is {self.config.public_base}\n"
+                              .encode("utf-8"))
+        # From here on the request names the public URL: redirects, Location, sd:endpoint, VoID.
+        environ["HTTP_HOST"], environ["wsgi.url_scheme"] = self.public_host, self.public_scheme
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD", "POST"):
             return self.app(environ, _hiding_mark(start_response))
@@ -70,19 +89,27 @@ class Entrance:
         if method == "POST":
             try:
                 length = int(environ["CONTENT_LENGTH"])
-            except (KeyError, ValueError):   # e.g. a chunked body: Flask reads streams of unknown length
-                return self.app(environ, _hiding_mark(start_response))
+            except (KeyError, ValueError):   # a chunked body (gunicorn): read it here, bounded
+                length = None
+            if length is None:
+                try:
+                    body = environ["wsgi.input"].read(self.max_request_bytes + 1)
+                except Exception:            # the server's reader: a bad chunk size, a chunk cut short
+                    return self._send(start_response, environ, 400, [("Content-Type", "text/plain; charset=utf-8")],
+                                      b"the request body is malformed: its chunked encoding is broken\n")
+                length = len(body)
+                environ["wsgi.input"], environ["CONTENT_LENGTH"] = _Body(body), str(length)
             if length > self.max_request_bytes:
                 return self._send(start_response, environ, 413, [("Content-Type", "text/plain; charset=utf-8")],
                                   f"the request body is {length} bytes; the limit is {self.max_request_bytes}\n".encode())
             if length > MAX_KEYED_BODY or length < 0:
                 return self.app(environ, _hiding_mark(start_response))
-            body = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = _Body(body)
+            if not body:
+                body = environ["wsgi.input"].read(length) if length else b""
+                environ["wsgi.input"] = _Body(body)
             environ["issgraph.body"] = body          # for the request log's query hash (operations.py)
         conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
-        key = (method == "POST", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body,
-               *(environ.get(h, "") for h in KEY_HEADERS))
+        key = cache_key(method, environ, body)
         hit = self.cache.get(key)
         if hit is not None:
             environ["issgraph.cache_hit"] = True     # counted by operations.Observed
@@ -91,12 +118,29 @@ class Entrance:
             answer = self._sparql(environ, method, body)
             if answer is not None:
                 code, headers, data = answer
-                if code < 500 and method != "HEAD" and not conditional:
+                if code < 400 and method != "HEAD" and not conditional:
                     # Tuples of strings only: the collector stops tracking them, so a full cache
                     # does not slow down every garbage collection.
-                    self.cache.put(key, (_status_line(code), tuple(headers), data), len(data) + 512)
+                    self._keep(key, _status_line(code), tuple(headers), data)
                 return self._send(start_response, environ, code, headers, data, head=method == "HEAD")
         return self._flask(environ, start_response, key, method, conditional)
+
+    def cached(self, environ, body: bytes):
+        """The answer to a request seen before, as (status, headers, body), or None: for a front that
+        can answer it without giving it a thread (granian's, front.py). Nothing else is done here."""
+        method = environ["REQUEST_METHOD"]
+        if method not in ("GET", "HEAD", "POST") or not self.config.accepts_host(environ.get("HTTP_HOST")):
+            return None
+        hit = self.cache.get(cache_key(method, environ, body if method == "POST" else b""))
+        if hit is None:
+            return None
+        captured = {}
+
+        def start(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+
+        data = b"".join(self._replay(hit, environ, start, method == "HEAD"))
+        return int(captured["status"][:3]), captured["headers"], data
 
     def _sparql(self, environ, method: str, body: bytes):
         """A query answered without Flask: (status, headers, body), or None for the service description."""
@@ -109,7 +153,8 @@ class Entrance:
         if pq.query is None:
             return None
         environ["issgraph.query"] = pq.query          # hashed in the request log (operations.py)
-        reply = self.queries.answer(pq, environ.get("HTTP_ACCEPT"), request_id(environ))
+        reply = self.queries.answer(pq, environ.get("HTTP_ACCEPT"), request_id(environ), environ.get("REMOTE_ADDR", "-"),
+                                    started=environ.get("issgraph.arrived"))
         return reply.status, [("Content-Type", reply.content_type), ("Vary", "Accept"), *reply.headers.items()], reply.body
 
     def _flask(self, environ, start_response, key, method: str, conditional: bool):
@@ -126,11 +171,17 @@ class Entrance:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        if method != "HEAD" and not conditional and any(k == CACHEABLE for k, _ in captured.get("headers", ())):
+        if method != "HEAD" and not conditional and captured.get("status", "5")[0] in "23" \
+                and any(k == CACHEABLE for k, _ in captured.get("headers", ())):
             headers = tuple((k, v) for k, v in captured["headers"]
                             if k not in (CACHEABLE, "X-Request-Id", "Date", "Content-Length", *(h for h, _ in COMMON_HEADERS)))
-            self.cache.put(key, (captured["status"], headers, data), len(data) + 512)
+            self._keep(key, captured["status"], headers, data)
         return [data]
+
+    def _keep(self, key: bytes, status: str, headers: tuple, data: bytes) -> None:
+        """Keep a 2xx/3xx answer, counted with its key, status line and headers (client errors never)."""
+        size = len(key) + len(status) + len(data) + sum(len(k) + len(v) + 100 for k, v in headers) + ENTRY_OVERHEAD
+        self.cache.put(key, (status, headers, data), size)
 
     @staticmethod
     def _send(start_response, environ, code, headers, data: bytes, head: bool = False):
@@ -150,6 +201,19 @@ class Entrance:
                            + [("X-Request-Id", request_id(environ)), ("Date", formatdate(usegmt=True))])
             return [b""]
         return self._send(start_response, environ, status, headers, data, head)
+
+
+def cache_key(method: str, environ, body: bytes) -> bytes:
+    """A fixed-size key (32 bytes) for everything an answer depends on: method kind, path, query
+    string, body and the negotiation headers; a long query string or body is hashed, not kept."""
+    h = hashlib.blake2b(digest_size=32)
+    for part in (method == "POST" and "P" or "G", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+                 *(environ.get(name, "") for name in KEY_HEADERS)):
+        encoded = part.encode("utf-8", "surrogateescape")
+        h.update(len(encoded).to_bytes(8, "little"))
+        h.update(encoded)
+    h.update(body)
+    return h.digest()
 
 
 class _Body:

@@ -14,7 +14,7 @@ __all__ = ["GuardedQuery", "Limits", "QueryRejected", "check_query"]
 class QueryRejected(Exception):
     """A query refused before evaluation.
 
-    .status is the HTTP status to answer (400 or 413), .message a short English sentence for
+    .status is the HTTP status to answer (400, 403 for an update, or 413), .message a short English sentence for
     the client, .line/.column (1-based, may be None) where the problem starts.
     """
 
@@ -241,9 +241,9 @@ class _Scanner:
         """Check only for what must never be evaluated: the syntax of this reading is its engine's business."""
         self._body(self._prologue(_BLANK_RE.match(self.text).end(), strict=False))
 
-    def _refuse(self, message, offset):
+    def _refuse(self, message, offset, status=400):
         line, column = (None, None) if offset is None else self.locate(offset)
-        return QueryRejected(message, 400, line, column)
+        return QueryRejected(message, status, line, column)
 
     def _prologue(self, pos, strict):
         """Read the BASE and PREFIX declarations; return where the rest of the query starts."""
@@ -280,7 +280,7 @@ class _Scanner:
                 if depth == 0:
                     raise self._refuse(
                         "this endpoint is read-only: several operations separated by ';' make a "
-                        "SPARQL Update request, which is not accepted", pos - 1)
+                        "SPARQL Update request, which is not accepted", pos - 1, status=403)
             else:
                 return
 
@@ -293,7 +293,8 @@ class _Scanner:
         if service and (word == name or _BRACE_AHEAD.match(self.text, token.end())):
             raise self._refuse(_SERVICE_REFUSED, start + service.start())
         if word == name and _UPDATE_WORD.fullmatch(name):
-            raise self._refuse(f"this endpoint is read-only: SPARQL Update ({name.upper()}) is not accepted", start)
+            raise self._refuse(f"this endpoint is read-only: SPARQL Update ({name.upper()}) is not accepted", start,
+                               status=403)
         keyword = _FROM_IN.search(word)
         explicit = keyword is not None and keyword.span() == (0, len(name))
         if keyword is None or not (explicit or depth == 0):  # a FROM hides in a longer name only at top level

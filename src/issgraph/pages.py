@@ -145,7 +145,8 @@ def query_page() -> Response:
         text = chosen.text_for(lang)
     outcome = None
     if text is not None and text.strip():
-        outcome = querypage.run(svc.queries, svc.site, text, lang)
+        outcome = querypage.run(svc.queries, svc.site, text, lang, request.remote_addr or "-",
+                                request.environ.get("issgraph.request_id", "-"), request.environ.get("issgraph.arrived"))
     if text is None or not text.strip():
         text = querypage.default_query(svc.prefixes)
     status = outcome.status if outcome is not None and outcome.kind == "error" else 200

@@ -156,11 +156,18 @@ def _for_reader(value: str, datatype: str | None, lang: str) -> str:
     return value
 
 
-def run(queries: QueryService, site: Site, query: str, lang: str) -> Outcome:
-    """Run one query from the page and shape its answer (errors included) for the template."""
+def run(queries: QueryService, site: Site, query: str, lang: str, client: str = "-", request_id: str = "-",
+        started: float | None = None) -> Outcome:
+    """Run one query from the page and shape its answer (errors included) for the template.
+
+    The work done here, outside the evaluator, is bounded before it starts: the evaluator sends no
+    answer over `page_answer_bytes` (the page says to download it instead), and the table holds
+    at most `page_cells` cells; so the page costs a bounded time past the query's own limit.
+    """
     pq = ProtocolQuery(query=query, params=(("format", "json"),))
+    config = queries.config
     started = time.perf_counter()
-    reply = queries.answer(pq, ACCEPT)
+    reply = queries.answer(pq, ACCEPT, request_id, client, max_bytes=config.page_answer_bytes, started=started)
     elapsed = (time.perf_counter() - started) * 1000
     if reply.status != 200:
         return Outcome(query, "error", status=reply.status, elapsed_ms=elapsed, lang=lang,
@@ -176,7 +183,11 @@ def run(queries: QueryService, site: Site, query: str, lang: str) -> Outcome:
         return Outcome(query, "ask", boolean=bool(doc["boolean"]), elapsed_ms=elapsed,
                        downloads=downloads(query, "ask"))
     columns = list(doc["head"].get("vars", []))
-    rows = [[cell(site, b.get(c), lang) for c in columns] for b in doc["results"]["bindings"]]
+    bindings = doc["results"]["bindings"]
+    shown = max(1, config.page_cells // max(1, len(columns)))
+    if len(bindings) > shown:
+        bindings, truncated = bindings[:shown], True
+    rows = [[cell(site, b.get(c), lang) for c in columns] for b in bindings]
     return Outcome(query, "select", columns=columns, rows=rows, count=len(rows), truncated=truncated,
                    elapsed_ms=elapsed, downloads=downloads(query, "select"))
 

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from . import i18n
 from .dataset import Dataset
+from .links import is_web_iri
 from .text import EXACT, MENTION, PREFIX, Candidate, SearchIndex
 from .views import DESCRIPTIONS, LABEL, OWL, RDF_TYPE, SKOS, Site
 
@@ -48,11 +49,12 @@ class Result:
                 "description": self.description}
 
 
-def page_href(site: Site, iri: str, lang: str) -> str:
-    """The local page of an IRI in the page's language (`/resource/X?lang=fa`, `/ontology?lang=fa#C`)."""
+def page_href(site: Site, iri: str, lang: str) -> str | None:
+    """The local page of an IRI in the page's language (`/resource/X?lang=fa`, `/ontology?lang=fa#C`);
+    another http(s) IRI as it is; None for any other scheme (shown as text, never a link)."""
     local = site.local(iri)
     if local is None:
-        return iri
+        return iri if is_web_iri(iri) else None
     return i18n.with_lang(local, lang)
 
 

@@ -1,4 +1,4 @@
-"""Serve the app with gunicorn (the production server), after validating the graph."""
+"""Serve the app with granian (the default) or gunicorn, after validating the graph."""
 from __future__ import annotations
 
 import gc
@@ -11,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 from .app import create_app
 from .config import Config
 from .dataset import LoadError, load
+from .memory import ceilings, machine_memory
 from .operations import (MULTIPROC_ENV, configure_logging, prepare_multiprocess, remove_multiprocess_dir,
                          worker_exited)
 from .validation import validate_cached
@@ -31,6 +32,22 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         return self.application
+
+
+def _plain_error_pages() -> None:
+    """gunicorn's own refusals (a malformed request line or header, 431, 501 …) as short plain text
+    with an X-Request-Id, like every answer issgraph writes, instead of gunicorn's HTML page."""
+    from gunicorn import util
+
+    def write_error(sock, status_int, reason, mesg):
+        said = "".join(c if c.isprintable() else "?" for c in str(mesg))[:200]
+        body = f"{status_int} {reason}: {said}\n".encode("utf-8", "replace")
+        head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+                f"X-Request-Id: {os.urandom(8).hex()}\r\nContent-Length: {len(body)}\r\n\r\n")
+        util.write_nonblock(sock, head.encode("latin-1") + body)
+
+    util.write_error = write_error
 
 
 def default_cache_dir() -> str:
@@ -72,7 +89,7 @@ _BUILT: dict = {}
 
 
 def _granian_app():
-    """granian's worker factory: the app its parent built (inherited by fork), readied for this worker.
+    """granian's worker factory: the front (RSGI) around the app its parent built, for this worker.
 
     granian sets up its runtime after calling this (sockets included), so the worker is cut off
     from the network when the first request arrives, before that request is handled; the
@@ -80,7 +97,9 @@ def _granian_app():
     """
     import threading
 
-    app = _BUILT["app"]
+    from .front import Front
+
+    app, config, threads = _BUILT["app"], _BUILT["config"], _BUILT["threads"]
     services = app.extensions["issgraph"]
     services.executor.prestart()
     gc.freeze()
@@ -94,35 +113,48 @@ def _granian_app():
                     done.append(True)
         return app(environ, start_response)
 
-    return isolating_app
+    # A request seen before is answered from the entrance's cache in the event loop; that needs no
+    # isolation of its own: the first answer that filled the cache went through isolating_app.
+    return Front(isolating_app, config, threads, cached=app.wsgi_app.cached)
 
 
-def _serve_granian(app, host: str, port: int, workers: int, threads: int) -> int:
-    """Serve with granian (Rust HTTP, a measured alternative; see bench/RESULTS.md)."""
+def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> int:
+    """Serve with granian (Rust HTTP, the default; measured in bench/RESULTS.md and bench/slow_clients.py).
+
+    HTTP/1.1 only (no cleartext HTTP/2 or websockets: less to defend); the front (front.py) adds
+    the limits granian does not have.
+    """
     import multiprocessing
 
     try:
         from granian import Granian
-        from granian.constants import Interfaces
+        from granian.constants import HTTPModes, Interfaces
+        from granian.http import HTTP1Settings
     except ImportError:
-        print("error: --server granian needs granian: pip install 'issgraph[granian]'", file=sys.stderr)
+        print("error: the granian server is missing: pip install granian (or use --server gunicorn)",
+              file=sys.stderr)
         return 2
     if multiprocessing.get_start_method() != "fork":
         print("error: --server granian needs the fork start method (the workers share the loaded graph)",
               file=sys.stderr)
         return 2
-    _BUILT["app"] = app
-    Granian("issgraph.server:_granian_app", address=host, port=port, interface=Interfaces.WSGI,
-            workers=workers, blocking_threads=threads, factory=True, log_level="warning",
-            respawn_failed_workers=True).serve()
+    _BUILT.update(app=app, config=config, threads=config.request_threads)
+    header_ms = max(1, min(60_000, int(config.header_timeout * 1000)))
+    Granian("issgraph.server:_granian_app", address=host, port=port, interface=Interfaces.RSGI,
+            workers=workers, factory=True, log_level="warning", respawn_failed_workers=True,
+            http=HTTPModes.http1, websockets=False, backlog=max(128, config.max_connections),
+            backpressure=config.max_connections,
+            workers_max_rss=max(1, config.worker_memory >> 20), rss_sample_interval=5,
+            http1_settings=HTTP1Settings(header_read_timeout=header_ms, keep_alive=True,
+                                         max_buffer_size=max(8192, config.max_header_bytes))).serve()
     return 0
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
-          worker_class: str = "gthread", threads: int = 4, server: str = "gunicorn") -> int:
+          worker_class: str = "gthread", threads: int = 4, server: str = "granian") -> int:
     configure_logging(config.log_level)
     dataset = prepare(config)
-    config = config.replace(evaluators=max(config.evaluators, threads))
+    config = config.replace(evaluators=max(config.evaluators, threads), listen_host=host, listen_port=port)
     made_metrics_dir = None if os.environ.get(MULTIPROC_ENV) else os.getpid()
     metrics_dir = prepare_multiprocess()       # before any metric exists: the workers' metrics add up
     try:
@@ -134,20 +166,27 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
 
 def _serve(config: Config, dataset, host: str, port: int, workers: int | None, worker_class: str,
            threads: int, server: str) -> int:
+    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
+    evaluator_memory, worker_memory = ceilings(workers, config.evaluators)
+    config = config.replace(evaluator_memory=config.evaluator_memory or evaluator_memory,
+                            worker_memory=config.worker_memory or worker_memory)
+    log.info("memory ceilings: %d MiB per evaluator (address space), %d MiB per web worker (resident), "
+             "for %d workers × (1 + %d evaluators) in %d MiB", config.evaluator_memory >> 20,
+             config.worker_memory >> 20, workers, config.evaluators, machine_memory() >> 20)
     app = create_app(config, dataset)
     # The loaded graph lives as long as the server: keep the collector off it, and keep its
     # pages shared between the forked workers and evaluators.
     gc.collect()
     gc.freeze()
-    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
     answered_by = f"engine {config.engine}" if config.store_kind != "remote" else f"queries answered by {config.store}"
     source = f"; read from the store in {config.store}" if config.store_kind == "directory" else ""
     counts = dataset.counts
     log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, %s%s) "
-             "on http://%s:%d with %d workers", sum(counts), *counts, dataset.version, answered_by, source,
-             host, port, workers)
+             "on http://%s:%d with %d workers; public URL %s", sum(counts), *counts, dataset.version, answered_by,
+             source, host, port, workers, config.public_base)
     if server == "granian":
-        return _serve_granian(app, host, port, workers, threads)
+        return _serve_granian(app, config, host, port, workers)
+    _plain_error_pages()
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": workers,

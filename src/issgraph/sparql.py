@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from . import guard
 from .config import Config
 from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
-from .executor import EvaluatorFailed, Executor, QueryTimeout
+from .executor import EvaluatorFailed, EvaluatorsBusy, Executor, QueryTimeout
 from .formats import GRAPH, HTML, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolQuery
 
@@ -80,7 +80,10 @@ class QueryService:
             return None, None
         return tuple(pq.default_graph_uris), tuple(pq.named_graph_uris)
 
-    def answer(self, pq: ProtocolQuery, accept: str | None, request_id: str = "-") -> Reply:
+    def answer(self, pq: ProtocolQuery, accept: str | None, request_id: str = "-", client: str = "-",
+               max_bytes: int = 0, started: float | None = None) -> Reply:
+        """`client`: the address fair admission counts by; `max_bytes`: a tighter bound on the answer;
+        `started`: when the request arrived (time.monotonic), where its time limit starts."""
         assert pq.query is not None
         wanted = requested_format(pq)
         if self._for_a_person(accept, wanted) and len(pq.query) <= MAX_REDIRECTED_QUERY:
@@ -104,7 +107,7 @@ class QueryService:
             return Reply.fail(400, str(err))
         job = QueryJob(checked.text, checked.form, default_graphs, named_graphs, base_iri=self.base_iri,
                        from_clause=bool(checked.from_graphs or checked.from_named_graphs))
-        return self.run(job, fmt, request_id)
+        return self.run(job, fmt, request_id, client, max_bytes, started)
 
     @staticmethod
     def _for_a_person(accept: str | None, wanted: tuple[str, ...]) -> bool:
@@ -114,9 +117,10 @@ class QueryService:
         except NotAcceptable:
             return False
 
-    def run(self, job: QueryJob, fmt: Format, request_id: str = "-") -> Reply:
+    def run(self, job: QueryJob, fmt: Format, request_id: str = "-", client: str = "-", max_bytes: int = 0,
+            started: float | None = None) -> Reply:
         try:
-            answer = self.executor.run(job, fmt)
+            answer = self.executor.run(job, fmt, client, max_bytes, started)
         except StoreUnavailable as err:
             log.error("request %s: %s", request_id, err)
             return Reply.fail(502, "the store behind this endpoint did not answer properly; try again later "
@@ -129,6 +133,9 @@ class QueryService:
         except QueryTimeout as err:
             log.warning("request %s: %s", request_id, err)
             return Reply.fail(503, str(err), headers={"Retry-After": "60"})
+        except EvaluatorsBusy as err:
+            log.warning("request %s from %s: %s", request_id, client, err)
+            return Reply.fail(503, str(err) + "; try again later", headers={"Retry-After": "10"})
         except EvaluatorFailed as err:
             log.error("request %s: evaluator failed: %s", request_id, err)
             return Reply.fail(400, "the query could not be evaluated: the evaluator stopped while running it")

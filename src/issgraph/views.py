@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from . import i18n
 from .dataset import Dataset
+from .links import is_web_iri
 from .describe import Description
 from .figures import FIGURE_WORDS, term_kind
 
@@ -117,7 +118,7 @@ class Site:
         """A link to `iri`: on this host when it is the graph's own, labelled in the page's language."""
         label, label_lang = self.name(iri, lang)
         local = self.local(iri)
-        href = i18n.with_lang(local, lang) if local is not None else iri
+        href = i18n.with_lang(local, lang) if local is not None else (iri if is_web_iri(iri) else None)
         return {"href": href, "label": label, "iri": iri, "external": local is None,
                 "lang": label_lang if label_lang and label_lang != lang else None, "code": label_lang is None}
 

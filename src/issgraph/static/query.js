@@ -68,8 +68,13 @@
     return labelsPromise;
   }
 
+  // Only http(s) IRIs become links; javascript:, data:, urn:, mailto: ... are shown as text.
+  function isWebIri(iri) {
+    return /^https?:\/\//i.test(iri);
+  }
+
   function pageHref(iri) {
-    if (iri.indexOf(base) !== 0) return iri;
+    if (iri.indexOf(base) !== 0) return isWebIri(iri) ? iri : null;
     var local = "/" + iri.slice(base.length);
     var hash = local.indexOf("#");
     var path = hash < 0 ? local : local.slice(0, hash);
@@ -93,9 +98,12 @@
     if (term.type === "uri") {
       var label = labelOf[term.value];
       var href = pageHref(term.value);
-      var a = el("a", { "class": label ? "iri labelled" : "iri", href: href, title: term.value,
-                        rel: href.charAt(0) === "/" ? null : "external" }, [label || shortName(term.value)]);
-      td.appendChild(a);
+      if (href === null) {
+        td.appendChild(el("span", { "class": "iri", title: term.value }, [label || shortName(term.value)]));
+      } else {
+        td.appendChild(el("a", { "class": label ? "iri labelled" : "iri", href: href, title: term.value,
+                                 rel: href.charAt(0) === "/" ? null : "external" }, [label || shortName(term.value)]));
+      }
     } else if (term.type === "bnode") {
       td.appendChild(el("span", { "class": "bnode" }, ["_:" + term.value]));
     } else if (term.type === "triple") {
