@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--releases", default=None, help="where archived versions are looked up (default: releases/)")
     p.set_defaults(func=cmd_diff)
 
-        p = sub.add_parser("serve", help="validate, then serve the graph over HTTP (granian, or gunicorn)")
+    p = sub.add_parser("serve", help="validate, then serve the graph over HTTP (granian, or gunicorn)")
     files(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
