@@ -241,7 +241,7 @@ def test_100000_distinct_requests_keep_the_answer_cache_within_its_bound(config,
 
     capacity = 1 << 20
     app = create_app(config.replace(cache_bytes=capacity), dataset)
-    entrance = app.wsgi_app
+    entrance = app.extensions["issgraph"].entrance
     pad = "p" * 12_000
     statuses: dict[str, int] = {}
     try:

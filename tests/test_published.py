@@ -26,7 +26,7 @@ SDO = Namespace("https://schema.org/")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-HOST = "http://localhost/"
+HOST = Config().public_base          # every absolute URL the server sends starts here
 HTML = {"Accept": "text/html"}
 # The schema.org types and properties a Dataset description may use here (schema.org, version 29):
 # Dataset / CreativeWork / Thing properties, DataDownload / MediaObject, SearchAction / EntryPoint.

@@ -53,10 +53,10 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.json.ensure_ascii = False
-    app.extensions["issgraph"] = Services(config, dataset)
-    app.wsgi_app = Observed(Entrance(app.wsgi_app, app.extensions["issgraph"].queries, config.max_request_bytes,
-                                     config.cache_bytes, config),
-                            app.extensions["issgraph"].metrics, route_finder(app.url_map))
+    svc = app.extensions["issgraph"] = Services(config, dataset)
+    # The entrance answers repeated requests and SPARQL without Flask; Observed counts all of them.
+    svc.entrance = Entrance(app.wsgi_app, svc.queries, config.max_request_bytes, config.cache_bytes, config)
+    app.wsgi_app = Observed(svc.entrance, svc.metrics, route_finder(app.url_map))
 
     from .endpoint import bp as endpoint_bp
     from .linked import bp as linked_bp
