@@ -276,13 +276,14 @@ def test_triple_terms_in_a_format_that_cannot_hold_them_are_a_clear_400(server):
 
 
 def test_sparql12_keeps_every_guard_rule(server):
-    for query, says in (('VERSION "1.2" SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }', "SERVICE"),
-                        ('VERSION "1.2" INSERT DATA { <a:s> <a:p> <a:o> }', "read-only"),
-                        ('VERSION "1.2" SELECT * FROM <http://example.org/g> WHERE { << ?s ?p ?o >> ?q ?r }',
-                         "does not serve"),
-                        ('VERSION 1.2 SELECT * WHERE {}', "malformed VERSION")):
+    for query, says, status in (
+            ('VERSION "1.2" SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }', "SERVICE", 400),
+            ('VERSION "1.2" INSERT DATA { <a:s> <a:p> <a:o> }', "read-only", 403),   # an update: refused as such
+            ('VERSION "1.2" SELECT * FROM <http://example.org/g> WHERE { << ?s ?p ?o >> ?q ?r }',
+             "does not serve", 400),
+            ('VERSION 1.2 SELECT * WHERE {}', "malformed VERSION", 400)):
         r = requests.get(server.url + "/sparql", params={"query": query}, timeout=30)
-        assert r.status_code == 400 and says in r.text, (query, r.text)
+        assert r.status_code == status and says in r.text, (query, r.text)
 
 
 def test_service_description_says_which_sparql_the_engine_reads(server):

@@ -63,7 +63,6 @@ def worker_exited(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-@lru_cache(maxsize=4096)
 def query_hash(text: str | None) -> str | None:
     """A short stable hash of a query text, to match log lines without logging the query."""
     if text is None:
@@ -121,9 +120,9 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-@lru_cache(maxsize=4096)
 def _parsed_query(method: str, content_type: str | None, query_string: str, body: bytes) -> str | None:
-    """The query text of a /sparql request the entrance answered from its cache (parsed once per request)."""
+    """The query text of a /sparql request the entrance answered from its cache (parsed once per request;
+    kept nowhere: a cache keyed by bodies and query strings would hold up to 64 KiB an entry)."""
     try:
         return parse_request(method, content_type, query_string.encode("latin-1"), body).query
     except (ProtocolError, UnicodeError, ValueError):
@@ -144,7 +143,9 @@ class Observed:
 
     def __init__(self, app, metrics: Metrics, route_of):
         self.app, self.metrics = app, metrics
-        self.route_of = lru_cache(maxsize=4096)(route_of)
+        cached = lru_cache(maxsize=1024)(route_of)
+        # Only short paths are kept (a path may be 64 KiB long): the cache stays small whatever is asked.
+        self.route_of = lambda path: cached(path) if len(path) <= 256 else route_of(path)
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
