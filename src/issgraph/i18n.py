@@ -72,6 +72,8 @@ WORDS = {
     "graph": ("Graph", "گراف"),
     "graph_data": ("Instance data", "داده‌ها"),
     "graph_ontology": ("Ontology", "هستی‌شناسی"),
+    "graph_inferred": ("Inferred (entailed types and properties, computed dates)",
+                       "استنتاج‌شده (نوع‌ها و ویژگی‌های نتیجه‌شده، تاریخ‌های محاسبه‌شده)"),
     "graph_shapes": ("SHACL shapes (what the data conforms to)", "شکل‌های SHACL (آنچه داده‌ها از آن پیروی می‌کنند)"),
     "file": ("File", "پرونده"),
     "media_type": ("Media type", "نوع رسانه"),

@@ -129,7 +129,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
     answered_by = f"engine {config.engine}" if config.store_kind != "remote" else f"queries answered by {config.store}"
     source = f"; read from the store in {config.store}" if config.store_kind == "directory" else ""
     counts = dataset.counts
-    log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, %s%s) "
+    log.info("serving %d triples (%d data, %d ontology, %d shapes, %d inferred; version %s, %s%s) "
              "on http://%s:%d with %d workers", sum(counts), *counts, dataset.version, answered_by, source,
              host, port, workers)
     if server == "granian":

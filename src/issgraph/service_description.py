@@ -41,7 +41,7 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
         ox.Triple(default_graph, RDF_TYPE, _n(SD + "Graph")),
         ox.Triple(default_graph, _n(VOID + "triples"), ox.Literal(str(dataset.default_triple_count),
                                                                   datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))),
-        ox.Triple(default_graph, DCTERMS_TITLE, ox.Literal("the instance data and the ontology, merged", language="en")),
+        ox.Triple(default_graph, DCTERMS_TITLE, ox.Literal("the instance data, the ontology and what they entail, merged", language="en")),
     ]
     for f in (*RESULTS, *GRAPH):
         t.append(ox.Triple(service, _n(SD + "resultFormat"), _n(FMT + FORMAT_IRIS[f.name])))

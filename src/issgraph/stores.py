@@ -159,7 +159,7 @@ def read_graph(path: Path, iri: str) -> list[ox.Triple]:
 def _from_remote(config: Config) -> Dataset:
     endpoint = config.store_endpoint
     graphs = []
-    for iri, prefix in zip(config.graph_iris, ("d", "o", "s")):
+    for iri, prefix in zip(config.graph_iris, ("d", "o", "s", "i")):
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
         with request("POST", endpoint, urlencode({"query": query}).encode(),
                      {"Content-Type": "application/x-www-form-urlencoded", "Accept": NTRIPLES},
