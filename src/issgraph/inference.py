@@ -5,10 +5,11 @@ bytes for the same sources (`inferred_ntriples`). It is served as its own named 
 part of the default graph, so `?x a iss:Event` or `?d < ?e` on two dates need no reasoner:
 
 - RDFS entailments, chosen because they are safe: rdfs:subClassOf and rdfs:subPropertyOf
-  (transitively), plus two OWL ones that cannot give a wrong type either: the members of a class
-  defined as a union (`owl:equivalentClass [ owl:unionOf (A B) ]`) are its subclasses, and
-  `owl:inverseOf`. rdfs:domain and rdfs:range are NOT applied: a domain such as prov:Entity or a
-  union would type a node with a class the data never meant for it.
+  (transitively), plus one OWL rule that cannot give a wrong type either: the members of a class
+  defined as a union (`owl:equivalentClass [ owl:unionOf (A B) ]`) are its subclasses.
+  rdfs:domain and rdfs:range are NOT applied: a domain such as prov:Entity or a union would type
+  a node with a class the data never meant for it. Nor is owl:inverseOf: the data states both
+  directions where it means both, each with its passage.
 - For every dated value (iss:date, iss:inServiceSince, iss:retiredIn, iss:expectedAfter, kept at
   the source's precision), an OWL-Time interval (time:Interval, time:hasBeginning / time:hasEnd,
   time:Instant, time:inXSDDate) with its first and last day as xsd:date, and the same span in the
@@ -40,7 +41,6 @@ SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
 SUBPROPERTY = ox.NamedNode(RDFS + "subPropertyOf")
 EQUIVALENT_CLASS = ox.NamedNode(OWL + "equivalentClass")
 UNION_OF = ox.NamedNode(OWL + "unionOf")
-INVERSE_OF = ox.NamedNode(OWL + "inverseOf")
 FIRST, REST, NIL = ox.NamedNode(RDF + "first"), ox.NamedNode(RDF + "rest"), ox.NamedNode(RDF + "nil")
 XSD_DATE, XSD_INTEGER, XSD_BOOLEAN = (ox.NamedNode(XSD + n) for n in ("date", "integer", "boolean"))
 PRECISIONS = {XSD + "date": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}
@@ -153,7 +153,7 @@ def date_forms(data: list[ox.Triple], ns: str) -> list[ox.Triple]:
 
 
 def entailments(triples: list[ox.Triple], ontology: list[ox.Triple]) -> list[ox.Triple]:
-    """Subclass and subproperty closure (and union membership, inverses) of `triples` under `ontology`."""
+    """Subclass and subproperty closure (with union membership) of `triples` under `ontology`."""
     first_of = {t.subject: t.object for t in ontology if t.predicate == FIRST}
     rest_of = {t.subject: t.object for t in ontology if t.predicate == REST}
     unions = {t.subject: _list(t.object, rest_of, first_of) for t in ontology if t.predicate == UNION_OF}
@@ -165,25 +165,15 @@ def entailments(triples: list[ox.Triple], ontology: list[ox.Triple]) -> list[ox.
     supers = _closure(sub_pairs)
     superprops = _closure((t.subject, t.object) for t in ontology
                           if t.predicate == SUBPROPERTY and isinstance(t.object, ox.NamedNode))
-    inverse: dict = {}
-    for t in ontology:
-        if t.predicate == INVERSE_OF and isinstance(t.object, ox.NamedNode):
-            inverse.setdefault(t.subject, set()).add(t.object)
-            inverse.setdefault(t.object, set()).add(t.subject)
     out: set[ox.Triple] = set()
     for cls, parents in supers.items():                     # the class hierarchy itself, closed
         out.update(ox.Triple(cls, SUBCLASS, p) for p in parents)
     for prop, parents in superprops.items():
         out.update(ox.Triple(prop, SUBPROPERTY, p) for p in parents)
     facts = set(triples)
-    for t in triples:                                       # properties: super-properties and inverses
+    for t in triples:                                       # properties: every super-property
         for q in superprops.get(t.predicate, ()):
             facts.add(ox.Triple(t.subject, q, t.object))
-        if isinstance(t.object, (ox.NamedNode, ox.BlankNode)):
-            for q in inverse.get(t.predicate, ()):
-                facts.add(ox.Triple(t.object, q, t.subject))
-                for r in superprops.get(q, ()):
-                    facts.add(ox.Triple(t.object, r, t.subject))
     for t in list(facts):                                   # types: every superclass of every type
         if t.predicate == RDF_TYPE:
             facts.update(ox.Triple(t.subject, RDF_TYPE, c) for c in supers.get(t.object, ()))
