@@ -302,3 +302,19 @@ def test_every_spacecraft_is_a_dbpedia_spacecraft(ask):
     rows = ask("SELECT (COUNT(?s) AS ?n) WHERE { ?s a <http://dbpedia.org/ontology/Spacecraft> }")
     assert names(rows, "n") == ["6"]
 
+
+
+def test_the_readmes_query_idioms_answer_as_it_says(ask):
+    """Every ```sparql block of the README runs (its own prefixes) and answers what its comment asks."""
+    import re
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sparql\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) == 4
+    answers = [ask(block) for block in blocks]       # PREFIXES are prepended; redeclaring is allowed
+    assert names(answers[0], "spacecraft") == ["Automated_Transfer_Vehicle"]
+    assert names(answers[1], "event") == ["ATV_joins_the_support_fleet"]
+    assert names(answers[2], "passage") == ["P2.2"]
+    assert names(answers[3], "use") == ["Service_centre"]
