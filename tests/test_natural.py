@@ -318,3 +318,12 @@ def test_the_readmes_query_idioms_answer_as_it_says(ask):
     assert names(answers[1], "event") == ["ATV_joins_the_support_fleet"]
     assert names(answers[2], "passage") == ["P2.2"]
     assert names(answers[3], "use") == ["Service_centre"]
+
+
+def test_the_ontology_page_gives_definitions_in_the_readers_language(client):
+    """What the outsider reads before asking: the Persian page defines terms in Persian."""
+    fa = client.get("/ontology?lang=fa", headers={"Accept": "text/html"}).data.decode("utf-8")
+    en = client.get("/ontology?lang=en", headers={"Accept": "text/html"}).data.decode("utf-8")
+    assert "نخستین روزی که یک تاریخ در بر می‌گیرد" in fa and "The first day a date spans" not in fa
+    assert "The first day a date spans" in en
+    assert 'id="firstDay"' in fa and 'id="SpacecraftGroup"' in en
