@@ -670,7 +670,8 @@ def test_jsonld_keys_read_as_words(client):
     iss = station["res:International_Space_Station"]
     assert {"label", "description", "orbit", "mainUse", "supportSpacecraft", "sameAs", "statedIn"} <= set(iss)
     assert iss["label"] == {"en": "International Space Station", "fa": "ایستگاه فضایی بین‌المللی"}
-    assert iss["type"] == "SpaceStation" and iss["crewed"] is True
+    # its own class, and the superclasses the inferred graph adds (as compact as the context makes them)
+    assert "SpaceStation" in iss["type"] and "prov:Entity" in iss["type"] and iss["crewed"] is True
     russia = _nodes(get(client, "/resource/Modules_built_by_Russia", "application/ld+json").data)
     assert russia["res:Modules_built_by_Russia"]["builder"] == "res:Russia"
     assert russia["res:Modules_built_by_Russia"]["moduleCount"] == 6

@@ -192,7 +192,7 @@ def test_front_end_answers_every_example_query_like_the_local_engine(front, clie
 
 
 def test_front_end_serves_the_default_graph_and_the_protocol_dataset(front, dataset):
-    default = len(set(dataset.data) | set(dataset.ontology))
+    default = len(set(dataset.data) | set(dataset.ontology) | set(dataset.inferred))
     n = lambda r: int(json.loads(r.content)["results"]["bindings"][0]["n"]["value"])
     assert n(ask(front.url, COUNT)) == default
     assert n(ask(front.url, COUNT, **{"default-graph-uri": SHAPES_GRAPH})) == len(dataset.shapes)
@@ -388,7 +388,7 @@ def test_workers_over_an_on_disk_store_stop_cleanly(directory):
 def test_directory_store_from_the_command_line(directory, dataset):
     done = issgraph("query", "--store", str(directory), "--format", "csv", COUNT)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["n", str(len(set(dataset.data) | set(dataset.ontology)))]
+    assert done.stdout.split() == ["n", str(len(set(dataset.data) | set(dataset.ontology) | set(dataset.inferred)))]
     assert issgraph("validate", "--store", str(directory), "--quiet").returncode == 0
 
 
@@ -493,8 +493,9 @@ def test_remote_engine_reads_the_format_the_store_chose_and_sends_the_served_dat
     assert doc["results"]["bindings"] == [{"x": {"type": "literal", "value": "ایستگاه", "xml:lang": "fa"}}]
     sent = fake_store.requests[-1]
     assert sent["accept"].startswith("application/sparql-results+json")
-    assert [v for k, v in sent["params"] if k == "default-graph-uri"] == [DATA_GRAPH, "https://w3id.org/issgraph/graph/ontology"]
-    assert len([v for k, v in sent["params"] if k == "named-graph-uri"]) == 3
+    assert [v for k, v in sent["params"] if k == "default-graph-uri"] == [
+        DATA_GRAPH, "https://w3id.org/issgraph/graph/ontology", INFERRED_GRAPH]
+    assert len([v for k, v in sent["params"] if k == "named-graph-uri"]) == 4
     fake_store.reply = (200, "text/turtle", b"<http://a> <http://b> <http://c> .\n")
     answer = remote_engine(dataset, fake_store.url).run(QueryJob("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
                                                         BY_NAME["ntriples"])

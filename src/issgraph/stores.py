@@ -176,7 +176,8 @@ def _from_remote(config: Config) -> Dataset:
     for triples in graphs:
         digest.update(ntriples(triples).encode("utf-8"))
     digest.update(config.base_iri.encode())
-    return Dataset.of(config, *graphs, digest.hexdigest(), _modified(config, graphs[0]))
+    data, ontology, shapes, inferred = graphs
+    return Dataset.of(config, data, ontology, shapes, digest.hexdigest(), _modified(config, data), inferred)
 
 
 def _canonical(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
