@@ -20,6 +20,7 @@ FORM = "application/x-www-form-urlencoded"
 DATA_GRAPH = "https://w3id.org/issgraph/graph/data"
 ONTOLOGY_GRAPH = "https://w3id.org/issgraph/graph/ontology"
 SHAPES_GRAPH = "https://w3id.org/issgraph/graph/shapes"
+INFERRED_GRAPH = "https://w3id.org/issgraph/graph/inferred"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 
@@ -161,11 +162,11 @@ def count(client, query, **params) -> int:
     return int(json.loads(r.data)["results"]["bindings"][0]["n"]["value"])
 
 
-def test_default_graph_is_data_and_ontology(client, dataset):
+def test_default_graph_is_data_ontology_and_inferred(client, dataset):
     assert count(client, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == dataset.default_triple_count
     names = client.get("/sparql", query_string={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"})
     assert [b["g"]["value"] for b in json.loads(names.data)["results"]["bindings"]] == sorted(
-        [DATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH])
+        [DATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH, INFERRED_GRAPH])
 
 
 def test_from_and_protocol_parameters_select_served_graphs(client, dataset):
@@ -332,7 +333,7 @@ def test_service_description_in_rdf(client):
     formats = {str(o).rsplit("/", 1)[1] for o in g.objects(service, SD.resultFormat)}
     assert {"SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle"} <= formats
     names = {str(o) for o in g.objects(None, SD.name)}
-    assert names == {DATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH}
+    assert names == {DATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH, INFERRED_GRAPH}
     rdfxml = client.get("/sparql", headers={"Accept": "application/rdf+xml"})
     assert len(Graph().parse(data=rdfxml.data, format="xml")) == len(g)
 

@@ -189,16 +189,21 @@ def test_links_to_dbpedia_and_wikidata_are_the_listed_ones(data):
     assert dbpedia == {"International_Space_Station", "Russia", "United_States", "European_Space_Agency", "Japan",
                        "Canada", "Italy", "NASA", "SpaceX", "Space_Shuttle", "Soyuz_(spacecraft)",
                        "Progress_(spacecraft)", "Automated_Transfer_Vehicle", "H-II_Transfer_Vehicle",
-                       "SpaceX_Dragon", "Space_Shuttle_Columbia_disaster", "Low_Earth_orbit"}
+                       "SpaceX_Dragon", "Space_Shuttle_Columbia_disaster", "Low_Earth_orbit", "Euro"}
     wikidata = {(s, o[len(WD):]) for s, o in links if o.startswith(WD)}
     assert wikidata == {("International_Space_Station", "Q25271"), ("Russia", "Q159"), ("United_States", "Q30"),
-                        ("Japan", "Q17"), ("Canada", "Q16"), ("Italy", "Q38"), ("NASA", "Q23548")}
+                        ("Japan", "Q17"), ("Canada", "Q16"), ("Italy", "Q38"), ("NASA", "Q23548"), ("Euro", "Q4916")}
+    # One property for twins: owl:sameAs for things; skos:exactMatch is left for concepts (none links out).
+    assert not list(data.subject_objects(SKOS.exactMatch))
 
 
 def test_curation_notes_record_the_three_disagreements(data):
     external = set(data.subjects(RDF.type, ISS.ExternalDisagreement))
     internal = set(data.subjects(RDF.type, ISS.InternalInconsistency))
-    assert external == {RES.Note_HTV_date, RES.Note_Columbia_date}
+    assert external == {RES.Note_HTV_date, RES.Note_Columbia_date, RES.Note_Columbia_explosion, RES.Note_Progress_uncrewed}
+    # Each note on a disagreement with the world names the public source it relies on.
+    for note in external | internal:
+        assert list(data.objects(note, DCTERMS.source)), note
     assert internal == {RES.Note_completion_year}
     # The source's own claims stay as the source states them.
     assert str(data.value(RES.HTV_joins_the_support_fleet, ISS.date)) == "2011-09"
@@ -214,6 +219,12 @@ def test_shipped_graph_conforms_to_its_shapes(dataset):
     ("wrong_date_type.ttl", "iss:date of type xsd:date"),
     ("contribution_without_builder.ttl", "a module contribution has one builder"),
     ("fact_without_provenance.ttl", "a fact needs provenance"),
+    ("fact_statement_without_passage.ttl", "a fact statement without its passage"),
+    ("fact_triple_not_reified.ttl", "a fact statement needs its passage"),
+    ("interval_end_before_start.ttl", "an interval whose end precedes its start"),
+    ("solar_hijri_disagrees.ttl", "a computed Solar Hijri date disagrees with the Gregorian one"),
+    ("group_claim_split.ttl", "a group claim split into a single-member statement"),
+    ("exact_match_for_a_thing.ttl", "skos:exactMatch is only for concepts"),
 ])
 def test_broken_fixture_fails_with_its_message(fixture, message):
     report = validate(load(Config(data_path=FIXTURES / fixture)))

@@ -82,7 +82,7 @@ def test_home_page_says_what_the_graph_is_in_its_language(client, dataset, lang)
 
 def test_home_page_size_is_computed_from_the_graph(client, dataset):
     triples = dataset.default_triple_count
-    assert triples == len(set(dataset.data) | set(dataset.ontology))
+    assert triples == len(set(dataset.data) | set(dataset.ontology) | set(dataset.inferred))
     _, en = page(client, "/?lang=en")
     stat = next(e for e in en.iter("li") if e.get("id") == "stat-triples")
     assert stat.find("strong").get("data-value") == str(triples)

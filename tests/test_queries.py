@@ -132,7 +132,8 @@ def test_q14_persian_name_of_the_atv(run):
 
 def test_q15_disagreements(run):
     rows = {r["note"].rsplit("/", 1)[1]: r for r in run(15)}
-    assert set(rows) == {"Note_HTV_date", "Note_Columbia_date", "Note_completion_year"}
+    assert set(rows) == {"Note_HTV_date", "Note_Columbia_date", "Note_completion_year", "Note_Columbia_explosion",
+                         "Note_Progress_uncrewed"}
     assert "2009" in rows["Note_HTV_date"]["otherSays"]
     assert rows["Note_completion_year"]["kind"].endswith("#InternalInconsistency")
     assert "2015" in rows["Note_completion_year"]["sourceSays"] and "2010" in rows["Note_completion_year"]["otherSays"]

@@ -42,8 +42,9 @@ def cmd_validate(args) -> int:
         out = sys.stdout if report.conforms else sys.stderr
         print(report.to_text(), file=out)
         if report.conforms:
-            data, ontology, shapes = dataset.counts
-            print(f"{data} data triples, {ontology} ontology triples, {shapes} shape triples.", file=out)
+            data, ontology, shapes, inferred = dataset.counts
+            print(f"{data} data triples, {ontology} ontology triples, {shapes} shape triples, "
+                  f"{inferred} inferred triples.", file=out)
     return EXIT_OK if report.conforms else EXIT_INVALID
 
 

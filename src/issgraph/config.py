@@ -172,8 +172,19 @@ class Config:
         return self.base_iri + "graph/shapes"
 
     @property
-    def graph_iris(self) -> tuple[str, str, str]:
-        return (self.data_graph, self.ontology_graph, self.shapes_graph)
+    def inferred_graph(self) -> str:
+        """What the data and ontology entail (subclass/subproperty closure) and the computed date forms."""
+        return self.base_iri + "graph/inferred"
+
+    @property
+    def graph_iris(self) -> tuple[str, str, str, str]:
+        """Every served named graph: data, ontology, shapes, inferred (in the order stores and dumps use)."""
+        return (self.data_graph, self.ontology_graph, self.shapes_graph, self.inferred_graph)
+
+    @property
+    def default_graph_iris(self) -> tuple[str, str, str]:
+        """The graphs merged into the served default graph: data, ontology and what they entail."""
+        return (self.data_graph, self.ontology_graph, self.inferred_graph)
 
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)

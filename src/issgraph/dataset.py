@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 import pyoxigraph as ox
 
 from .config import CANONICAL_BASE, Config
+from .inference import infer
 
 TURTLE = ox.RdfFormat.TURTLE
 
@@ -65,14 +66,15 @@ def iter_turtle(data: bytes, path: Path, base_iri: str = CANONICAL_BASE, bnode_p
 
 
 class Dataset:
-    """The served dataset: three named graphs in one store and, as the default graph, data ∪ ontology.
+    """The served dataset: four named graphs in one store (data, ontology, shapes, inferred) and,
+    as the default graph, data ∪ ontology ∪ inferred.
 
     The store is in memory (built from the files, or from a remote store's graphs), or an
     on-disk Oxigraph store that each process opens for itself, read-only, when it first needs it.
     """
 
     def __init__(self, config: Config, store: ox.Store | None, source_hash: str, modified: datetime,
-                 counts: tuple[int, int, int] | None = None, directory: Path | None = None):
+                 counts: tuple[int, ...] | None = None, directory: Path | None = None):
         self.config, self.source_hash, self.modified = config, source_hash, modified
         self._store, self._directory = store, directory
         self._handles: dict[int, ox.Store] = {}
@@ -82,10 +84,15 @@ class Dataset:
 
     @classmethod
     def of(cls, config: Config, data: Iterable[ox.Triple], ontology: Iterable[ox.Triple],
-           shapes: Iterable[ox.Triple], source_hash: str, modified: datetime) -> "Dataset":
-        """A dataset held in a new in-memory store, from the triples of each graph."""
+           shapes: Iterable[ox.Triple], source_hash: str, modified: datetime,
+           inferred: Iterable[ox.Triple] | None = None) -> "Dataset":
+        """A dataset held in a new in-memory store, from the triples of each graph (the inferred
+        graph is computed from data and ontology when not given)."""
         store = ox.Store()
-        for iri, triples in zip(config.graph_iris, (data, ontology, shapes)):
+        data, ontology = list(data), list(ontology)
+        if inferred is None:
+            inferred = infer(data, ontology, config.base_iri)
+        for iri, triples in zip(config.graph_iris, (data, ontology, shapes, inferred)):
             g = ox.NamedNode(iri)
             store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
         return cls(config, store, source_hash, modified)
@@ -103,7 +110,7 @@ class Dataset:
 
     @property
     def store(self) -> ox.Store:
-        """The store holding the three named graphs, each once (the default graph is given per query)."""
+        """The store holding the named graphs, each once (the default graph is given per query)."""
         if self._directory is None:
             return self._store
         pid = os.getpid()
@@ -149,13 +156,18 @@ class Dataset:
     def shapes(self) -> list[ox.Triple]:
         return self.graph(self.config.shapes_graph)
 
+    @cached_property
+    def inferred(self) -> list[ox.Triple]:
+        """The inferred graph's triples (see `inference`)."""
+        return self.graph(self.config.inferred_graph)
+
     @property
     def graphs(self) -> dict[str, list[ox.Triple]]:
         """Each named graph's triples (reads them all: for dumps and whole-graph documents)."""
         return {iri: self.graph(iri) for iri in self.config.graph_iris}
 
     def quads(self) -> Iterator[ox.Quad]:
-        """Every quad of the three named graphs, streamed from the store."""
+        """Every quad of the named graphs, streamed from the store."""
         if self._directory is not None and os.getpid() == self._no_store_in:
             for iri in self.config.graph_iris:
                 g = ox.NamedNode(iri)
@@ -165,8 +177,8 @@ class Dataset:
             yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
 
     def match(self, subject=None, predicate=None, obj=None, graphs: tuple[str, ...] | None = None) -> list[ox.Triple]:
-        """Triples matching a pattern in the served default graph (data ∪ ontology), or in `graphs`."""
-        graphs = graphs or (self.config.data_graph, self.config.ontology_graph)
+        """Triples matching a pattern in the served default graph (data ∪ ontology ∪ inferred), or in `graphs`."""
+        graphs = graphs or self.config.default_graph_iris
         store = self.store
         found = [q.triple for iri in graphs
                  for q in store.quads_for_pattern(subject, predicate, obj, ox.NamedNode(iri))]
@@ -179,8 +191,8 @@ class Dataset:
                 or next(iter(store.quads_for_pattern(None, None, node, None)), None) is not None)
 
     @property
-    def counts(self) -> tuple[int, int, int]:
-        """Triples in data, ontology and shapes."""
+    def counts(self) -> tuple[int, ...]:
+        """Triples in each named graph, in the order of `config.graph_iris` (data, ontology, shapes, inferred)."""
         if self._counts is None:
             store = self.store
             self._counts = tuple(sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
@@ -189,22 +201,23 @@ class Dataset:
 
     @cached_property
     def default_triple_count(self) -> int:
-        """Triples of the default graph: data ∪ ontology, each once."""
+        """Triples of the default graph: data ∪ ontology ∪ inferred, each once (the inferred graph
+        holds nothing the other two assert)."""
         data = ox.NamedNode(self.config.data_graph)
         store = self.store
         shared = sum(1 for t in set(self.ontology) if ox.Quad(t.subject, t.predicate, t.object, data) in store)
-        return self.counts[0] + len(set(self.ontology)) - shared
+        return self.counts[0] + len(set(self.ontology)) - shared + self.counts[3]
 
     def default_triples(self) -> list[ox.Triple]:
-        """The default graph's triples (data ∪ ontology), sorted so that writers give stable bytes."""
-        return sorted(set(self.data) | set(self.ontology), key=str)
+        """The default graph's triples (data ∪ ontology ∪ inferred), sorted so that writers give stable bytes."""
+        return sorted(set(self.data) | set(self.ontology) | set(self.inferred), key=str)
 
     @cached_property
     def index(self) -> "TripleIndex":
         return TripleIndex(self)
 
     def rdflib_graphs(self):
-        """(data, ontology, shapes) as rdflib Graphs, for validation with pyshacl."""
+        """(data, ontology, shapes, inferred) as rdflib Graphs, for validation with pyshacl."""
         from rdflib import Graph
 
         return tuple(Graph().parse(data=ntriples(self.graph(iri)), format="nt") for iri in self.config.graph_iris)
@@ -252,7 +265,8 @@ class Sources:
 
 def load(config: Config, sources: Sources | None = None, into: ox.Store | None = None) -> Dataset:
     """Parse the three source files named by the config into a store (a new in-memory one unless
-    `into` is given), or, with `config.store` set, open that store."""
+    `into` is given) and add the inferred graph computed from them, or, with `config.store` set,
+    open that store."""
     if config.store is not None:
         from .stores import StoreError, open_dataset
 
@@ -262,8 +276,10 @@ def load(config: Config, sources: Sources | None = None, into: ox.Store | None =
             raise LoadError(Path("."), str(err)) from None
     sources = sources or Sources(config)
     store = ox.Store() if into is None else into
-    for data, path, prefix, iri in zip(sources.contents, sources.paths, ("d", "o", "s"), config.graph_iris):
+    parsed = [list(iter_turtle(data, path, bnode_prefix=prefix, new_base=config.base_iri))
+              for data, path, prefix in zip(sources.contents, sources.paths, ("d", "o", "s"))]
+    parsed.append(infer(parsed[0], parsed[1], config.base_iri))
+    for triples, iri in zip(parsed, config.graph_iris):
         g = ox.NamedNode(iri)
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g)
-                          for t in iter_turtle(data, path, bnode_prefix=prefix, new_base=config.base_iri))
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
     return Dataset(config, store, sources.hash, sources.modified)

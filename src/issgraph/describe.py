@@ -1,7 +1,8 @@
 """Describe one resource of the graph: what one fetch of its IRI returns.
 
 A description holds the resource's outgoing triples (with the blank nodes they lead to),
-its incoming triples, the labels of everything it links to, and its provenance: the
+its incoming triples (with what the blank nodes among their subjects say: the reified
+statements about it, each with its passage), the labels of everything it links to, and its provenance: the
 passages it is stated in with their words.
 
 Descriptions are read from the parsed triples through an index built once per dataset, not
@@ -71,6 +72,11 @@ def describe(dataset: Dataset, iri: str) -> Description | None:
     node = ox.NamedNode(iri)
     outgoing = _closure(index, node)
     incoming = list(index.incoming(node))
+    # A blank node pointing here is a statement about this resource (rdf:Statement, whose
+    # passage is its provenance): show what it says, as the outgoing blank nodes are shown.
+    for t in list(incoming):
+        if isinstance(t.subject, ox.BlankNode):
+            incoming += [u for u in _closure(index, t.subject) if u != t]
     linked = {t.object for t in outgoing if isinstance(t.object, ox.NamedNode)}
     linked |= {t.subject for t in incoming} | {t.predicate for t in (*outgoing, *incoming)}
     context = [t for other in linked - {node} for t in index.outgoing(other) if t.predicate == RDFS_LABEL]

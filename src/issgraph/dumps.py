@@ -1,7 +1,7 @@
 """Whole-dataset dumps: the same graph always gives the same bytes, so versions diff cleanly.
 
-Triple formats hold the default graph (data ∪ ontology); N-Quads and TriG hold the three
-named graphs (data, ontology, shapes). `issgraph dump` and /dumps/ both call `dump_bytes`.
+Triple formats hold the default graph (data ∪ ontology ∪ inferred); N-Quads and TriG hold the
+four named graphs (data, ontology, shapes, inferred). `issgraph dump` and /dumps/ both call `dump_bytes`.
 JSON-LD is written under the published @context, like every JSON-LD document the app serves.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ def dump_content_type(fmt: Format, compressed: bool) -> str:
 
 
 def _sorted_quads(dataset: Dataset) -> list[ox.Quad]:
-    """Every quad of the three named graphs, in a fixed order."""
+    """Every quad of the named graphs, in a fixed order."""
     quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
              for g, triples in dataset.graphs.items() for t in triples]
     return sorted(set(quads), key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))

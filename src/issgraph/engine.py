@@ -31,7 +31,7 @@ class QueryError(Exception):
 class QueryJob:
     """What to run: the query text and, from the protocol, an explicit dataset (or None).
 
-    With no explicit dataset, the default graph is the served one (data ∪ ontology) unless the
+    With no explicit dataset, the default graph is the served one (data ∪ ontology ∪ inferred) unless the
     query has its own FROM / FROM NAMED (`from_clause`, which the guard reports).
     """
 
@@ -147,7 +147,7 @@ class OxigraphEngine:
         self.max_rows = max_rows
         self.prefixes = prefixes
         # The store keeps each graph once; the served default graph is their union, given per query.
-        self.served_default = [ox.NamedNode(config.data_graph), ox.NamedNode(config.ontology_graph)]
+        self.served_default = [ox.NamedNode(g) for g in config.default_graph_iris]
 
     @property
     def store(self) -> ox.Store:
@@ -226,7 +226,8 @@ class RdflibEngine:
             g = rd.graph(URIRef(iri))
             g.parse(data=ntriples(triples), format="nt")
             self._graphs[iri] = g
-        rd.default_graph.parse(data=ntriples((*dataset.data, *dataset.ontology)), format="nt")
+        rd.default_graph.parse(data=ntriples([t for iri in dataset.config.default_graph_iris
+                                              for t in dataset.graph(iri)]), format="nt")
         self.rdataset = rd
 
     def _target(self, job: QueryJob):
@@ -301,7 +302,7 @@ class RemoteEngine:
         self.timeout = config.query_timeout + 2.0
         self.max_rows = max_rows
         self.prefixes = prefixes
-        self.served_default = (config.data_graph, config.ontology_graph)
+        self.served_default = config.default_graph_iris
         self.served_named = config.graph_iris
 
     def _params(self, job: QueryJob) -> list[tuple[str, str]]:

@@ -201,10 +201,20 @@ def ontology() -> Response:
 
 @bp.get("/ontology/<version>")
 def ontology_version(version: str) -> Response:
-    """The owl:versionIRI of the ontology (…/ontology/0.1.0) serves the ontology of that version."""
-    if version != ontology_version_info():
+    """The owl:versionIRI of the ontology (…/ontology/0.2.0) serves the ontology of that version; an
+    earlier version the ontology declares itself owl:backwardCompatibleWith (…/0.1.0: every term of
+    it is still defined, none renamed) keeps resolving, to the current one."""
+    if version != ontology_version_info() and version not in compatible_versions():
         abort(404)
     return _send_ontology()
+
+
+def compatible_versions() -> set[str]:
+    """The last path segments of the versions the ontology says it is backward compatible with."""
+    svc = _svc()
+    iri = svc.site.canonical("ontology")
+    return {t.object.value.rstrip("/").rsplit("/", 1)[-1] for t in svc.dataset.ontology
+            if t.subject.value == iri and t.predicate.value == "http://www.w3.org/2002/07/owl#backwardCompatibleWith"}
 
 
 def ontology_version_info() -> str | None:

@@ -16,6 +16,8 @@ PREFIXES = {
     "dbr": "http://dbpedia.org/resource/",
     "wd": "http://www.wikidata.org/entity/",
     "sh": "http://www.w3.org/ns/shacl#",
+    "time": "http://www.w3.org/2006/time#",
+    "dbo": "http://dbpedia.org/ontology/",
 }
 
 

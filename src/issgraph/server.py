@@ -181,7 +181,7 @@ def _serve(config: Config, dataset, host: str, port: int, workers: int | None, w
     answered_by = f"engine {config.engine}" if config.store_kind != "remote" else f"queries answered by {config.store}"
     source = f"; read from the store in {config.store}" if config.store_kind == "directory" else ""
     counts = dataset.counts
-    log.info("serving %d triples (%d data, %d ontology, %d shapes; version %s, %s%s) "
+    log.info("serving %d triples (%d data, %d ontology, %d shapes, %d inferred; version %s, %s%s) "
              "on http://%s:%d with %d workers; public URL %s", sum(counts), *counts, dataset.version, answered_by,
              source, host, port, workers, config.public_base)
     if server == "granian":

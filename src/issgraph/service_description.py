@@ -54,7 +54,7 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
         ox.Triple(default_graph, RDF_TYPE, _n(SD + "Graph")),
         ox.Triple(default_graph, _n(VOID + "triples"), ox.Literal(str(dataset.default_triple_count),
                                                                   datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))),
-        ox.Triple(default_graph, DCTERMS_TITLE, ox.Literal("the instance data and the ontology, merged", language="en")),
+        ox.Triple(default_graph, DCTERMS_TITLE, ox.Literal("the instance data, the ontology and what they entail, merged", language="en")),
     ]
     if engine_class(dataset.config).sparql12:
         t.append(ox.Triple(service, _n(SD + "languageExtension"), _n(SPARQL12_QUERY)))

@@ -194,7 +194,7 @@ def read_graph(path: Path, iri: str) -> list[ox.Triple]:
 def _from_remote(config: Config) -> Dataset:
     endpoint = config.store_endpoint
     graphs = []
-    for iri, prefix in zip(config.graph_iris, ("d", "o", "s")):
+    for iri, prefix in zip(config.graph_iris, ("d", "o", "s", "i")):
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
         with request("POST", endpoint, urlencode({"query": query}).encode(),
                      {"Content-Type": "application/x-www-form-urlencoded", "Accept": READ_BACK_ACCEPT},
@@ -213,7 +213,8 @@ def _from_remote(config: Config) -> Dataset:
     for triples in graphs:
         digest.update(ntriples(triples).encode("utf-8"))
     digest.update(config.base_iri.encode())
-    return Dataset.of(config, *graphs, digest.hexdigest(), _modified(config, graphs[0]))
+    data, ontology, shapes, inferred = graphs
+    return Dataset.of(config, data, ontology, shapes, digest.hexdigest(), _modified(config, data), inferred)
 
 
 def _canonical(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:

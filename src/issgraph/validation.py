@@ -66,7 +66,13 @@ def _n3(term, namespaces) -> str | None:
 def _run_pyshacl(dataset: Dataset):
     import pyshacl
 
-    data, ontology, shapes = dataset.rdflib_graphs()
+    # The shapes check the data with what it entails and its computed forms (date intervals, Solar
+    # Hijri numbers): the inferred graph is data too, and a wrong computed value must not pass.
+    # The ontology is added to the data graph too: pyshacl's own mixing of ont_graph leaves out the
+    # ontology's rdf:type triples of properties, which the SPARQL constraints read (iss:AuxiliaryProperty).
+    data, ontology, shapes, inferred = dataset.rdflib_graphs()
+    data += inferred
+    data += ontology
     return pyshacl.validate(data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs",
                             abort_on_first=False, allow_warnings=False, meta_shacl=False,
                             advanced=True)

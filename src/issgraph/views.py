@@ -380,7 +380,7 @@ class _Ontology:
         """Triples per property, literals per datatype, instances per class (its subclasses' included)."""
         uses: dict[str, int] = {}
         members: dict[str, set] = {}
-        for t in dataset.data:
+        for t in (*dataset.data, *dataset.inferred):      # the default graph's instance triples
             uses[t.predicate.value] = uses.get(t.predicate.value, 0) + 1
             if t.predicate.value == RDF_TYPE:
                 members.setdefault(t.object.value, set()).add(t.subject)

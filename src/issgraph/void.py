@@ -1,7 +1,7 @@
 """The VoID description of the dataset: every count computed from the served graph, none typed in.
 
-The dataset described is the default graph (data ∪ ontology), which the triple-format dumps
-hold; its two named graphs are its subsets. The shapes graph is what the data conforms to.
+The dataset described is the default graph (data ∪ ontology ∪ inferred), which the triple-format
+dumps hold; those three named graphs are its subsets. The shapes graph is what the data conforms to.
 The dataset's own facts (title, license, source, version, modification date) come from the data.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _namespace(iri: str) -> str:
 
 @lru_cache(maxsize=4)
 def statistics(dataset: Dataset) -> dict:
-    """Counts over the default graph (data ∪ ontology); entities are the IRIs under the graph's base."""
+    """Counts over the default graph (data ∪ ontology ∪ inferred); entities are the IRIs under the graph's base."""
     triples = dataset.default_triples()
     base = dataset.config.base_iri
     class_members: dict[str, set] = {}
@@ -77,7 +77,7 @@ def _partitions(ds: ox.NamedNode, stats: dict) -> list[ox.Triple]:
 
 
 def _graphs(ds: ox.NamedNode, dataset: Dataset) -> list[ox.Triple]:
-    """The data and ontology graphs as subsets; the shapes graph as what the data conforms to."""
+    """The data, ontology and inferred graphs as subsets; the shapes graph as what the data conforms to."""
     config = dataset.config
     out = []
     for graph, size in zip(config.graph_iris, dataset.counts):
