@@ -100,6 +100,10 @@ WORDS = {
                     "N-Quads و TriG سه گراف نام‌دار (داده‌ها، هستی‌شناسی، شکل‌ها) را. "
                     "هر پرونده به‌صورت فشرده با gzip هم عرضه می‌شود؛ گراف یکسان همیشه بایت‌های یکسان می‌دهد."),
     "dumps_cli": ("The same bytes from the command line:", "همین بایت‌ها از خط فرمان:"),
+    "statements_rdf12": ("every fact statement with its passage and quote, in RDF 1.2 (each statement node "
+                         "rdf:reifies its triple term; the graph itself uses RDF 1.1 reification)",
+                         "هر گزارهٔ واقعیت با بند و نقل‌قولش، در RDF 1.2 (هر گره گزاره سه‌تایی خود را با "
+                         "rdf:reifies نام می‌برد؛ خود گراف از شیءسازی RDF 1.1 بهره می‌برد)"),
     "sparql_endpoint": ("SPARQL endpoint", "نقطهٔ دسترسی SPARQL"),
     "dbpedia": ("DBpedia", "دی‌بی‌پدیا"),
     "wikidata": ("Wikidata", "ویکی‌داده"),

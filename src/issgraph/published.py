@@ -21,6 +21,7 @@ from .documents import Document
 from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
 from .linked import _choose, dump_document, format_links, page_lang, render_page, send_document
 from .namespaces import prefixes_for
+from .statements import CONTENT_TYPE as STATEMENTS_TYPE, FILE_NAME as STATEMENTS_FILE, statements_turtle
 from .releases import (CANONICAL_FILE, MANIFEST, Release, canonical_name, catalogue, dataset_facts,
                        release_dataset)
 
@@ -208,6 +209,15 @@ def canonical_dump() -> Response:
 def canonical_dump_gz() -> Response:
     current = catalogue(_svc().dataset).current
     return _send_file(release_file(current, canonical_name(current.version)), CANONICAL_FILE + ".gz")
+
+
+@bp.get("/dumps/" + STATEMENTS_FILE)
+def statements_dump() -> Response:
+    """The per-statement provenance in RDF 1.2 (triple terms): an extra serialisation (statements.py)."""
+    svc = _svc()
+    doc = svc.documents.get(("statements-rdf12",), lambda: Document.of(
+        statements_turtle(svc.dataset, svc.prefixes), STATEMENTS_TYPE))
+    return send_document(doc, vary="")
 
 
 # --- changes between consecutive releases ----------------------------------------------------
