@@ -327,3 +327,28 @@ def test_the_ontology_page_gives_definitions_in_the_readers_language(client):
     assert "نخستین روزی که یک تاریخ در بر می‌گیرد" in fa and "The first day a date spans" not in fa
     assert "The first day a date spans" in en
     assert 'id="firstDay"' in fa and 'id="SpacecraftGroup"' in en
+
+
+# --- questions an outside reader asked (only the ontology page and the README read) -------------------
+
+def test_the_builders_are_exactly_those_who_built_modules(ask):
+    builders = ask("SELECT DISTINCT ?b WHERE { ?b a iss:Builder }")
+    built = ask("SELECT DISTINCT ?b WHERE { ?c a iss:ModuleContribution ; iss:builder ?b }")
+    assert sorted(names(builders, "b")) == sorted(names(built, "b"))
+    assert "NASA" not in names(builders, "b")          # a space agency that built no module
+
+
+def test_a_module_count_matches_as_the_ontology_types_it(ask):
+    range_ = ask("SELECT ?r WHERE { iss:moduleCount rdfs:range ?r }")
+    assert [r["r"] for r in range_] == ["http://www.w3.org/2001/XMLSchema#integer"]
+    rows = ask('SELECT ?c WHERE { ?c iss:moduleCount "6"^^xsd:integer }')
+    assert names(rows, "c") == ["Modules_built_by_Russia"]
+    assert names(ask("SELECT ?c WHERE { ?c iss:moduleCount 6 }"), "c") == ["Modules_built_by_Russia"]
+
+
+def test_the_expected_milestone_comes_after_the_planned_end_of_operation(ask):
+    rows = ask("""SELECT ?m WHERE {
+      ?m a iss:ExpectedMilestone ; iss:expectedAfterInterval/iss:lastDay ?after .
+      ?end a iss:PlannedMilestone ; iss:lastDay ?planned .
+      FILTER(?after > ?planned) }""")
+    assert len(rows) >= 1 and len({r["m"] for r in rows}) == 1

@@ -119,8 +119,11 @@ class Site:
         label, label_lang = self.name(iri, lang)
         local = self.local(iri)
         href = i18n.with_lang(local, lang) if local is not None else (iri if is_web_iri(iri) else None)
+        short = self.short(iri)
         return {"href": href, "label": label, "iri": iri, "external": local is None,
-                "lang": label_lang if label_lang and label_lang != lang else None, "code": label_lang is None}
+                "lang": label_lang if label_lang and label_lang != lang else None, "code": label_lang is None,
+                # another vocabulary's term by its prefixed name too (dbo:operator), where a label hides it
+                "qname": short if local is None and short != iri and short != label else None}
 
 
 @dataclass
