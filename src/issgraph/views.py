@@ -217,7 +217,7 @@ def _rows(site: Site, by_pred: dict, lang: str, skip: set[str]) -> list[Row]:
             continue   # shown beside the Gregorian date
         values = sorted((_value(site, o, lang, solar, pred) for o in objects), key=_value_order(lang))
         rows.append(Row(site.link(pred, lang), values))
-    rows.sort(key=lambda r: (r.predicate["iri"] != RDF_TYPE, i18n.sort_key(r.predicate["label"])))
+    rows.sort(key=lambda r: (r.predicate["iri"] != RDF_TYPE, i18n.sort_key(r.predicate["label"]), r.predicate["iri"]))
     return rows
 
 
@@ -228,9 +228,9 @@ def _incoming(site: Site, description: Description, lang: str) -> list[dict]:
         if isinstance(t.subject, ox.NamedNode):
             grouped.setdefault(t.subject.value, []).append(t.predicate.value)
     entries = [{"subject": site.link(s, lang),
-                "predicates": sorted((site.link(p, lang) for p in set(preds)), key=lambda l: i18n.sort_key(l["label"]))}
+                "predicates": sorted((site.link(p, lang) for p in set(preds)), key=lambda l: (i18n.sort_key(l["label"]), l["iri"]))}
                for s, preds in grouped.items()]
-    return sorted(entries, key=lambda e: i18n.sort_key(e["subject"]["label"]))
+    return sorted(entries, key=lambda e: (i18n.sort_key(e["subject"]["label"]), e["subject"]["iri"]))
 
 
 def _passages(site: Site, description: Description, by_pred: dict, lang: str) -> list[dict]:
@@ -336,10 +336,10 @@ def dataset_view(site: Site, description: Description, stats: dict, lang: str, h
                           for k, n in (figures.items() if figures is not None else [])]
     view["class_partitions"] = sorted(({"link": site.link(c, lang), "value": count(n)}
                                        for c, n in stats["class_partitions"].items()),
-                                      key=lambda r: i18n.sort_key(r["link"]["label"]))
+                                      key=lambda r: (i18n.sort_key(r["link"]["label"]), r["link"]["iri"]))
     view["property_partitions"] = sorted(({"link": site.link(p, lang), "value": count(n)}
                                           for p, n in stats["property_partitions"].items()),
-                                         key=lambda r: i18n.sort_key(r["link"]["label"]))
+                                         key=lambda r: (i18n.sort_key(r["link"]["label"]), r["link"]["iri"]))
     view["graphs"] = [{"link": {**site.link(g, lang), "label": i18n.word("graph_" + g.rsplit("/", 1)[-1], lang),
                                 "code": False}, "value": count(n)}
                       for g, n in zip(site.dataset.config.graph_iris, site.dataset.counts)]
@@ -474,7 +474,7 @@ def _cross_reference(entries: list[dict], lang: str) -> None:
                         by_iri[link["iri"]][target].append(me)
     for e in entries:
         for key in ("domain_of", "range_of"):
-            e[key].sort(key=lambda l: i18n.sort_key(l["label"]))
+            e[key].sort(key=lambda l: (i18n.sort_key(l["label"]), l["iri"]))
 
 
 def ontology_view(site: Site, lang: str) -> dict:
