@@ -447,9 +447,14 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
     else:
         if line:
             out.append(line)
-        return out or [""]
+        return [_cut(x, width) for x in out] or [""]
     out[-1] = out[-1] + " …"
-    return out
+    return [_cut(x, width + 2) for x in out]
+
+
+def _cut(line: str, width: int) -> str:
+    """A line with one word longer than the room (an IRI, say) cut to it."""
+    return line if len(line) <= width + 4 else line[:width] + "…"
 
 
 def result_timeline_svg(rows: list[tuple[str, str, str, str]], site: Site, lang: str) -> str:
@@ -556,7 +561,8 @@ def graph_svg(triples: list, site: Site, lang: str) -> str:
         angle = 2 * math.pi * i / n - math.pi / 2
         if lang == "fa":
             angle = math.pi - angle          # right to left: the same order runs the other way round
-        place[k] = (round(cx + radius * math.cos(angle) * min(1.0, 440 / radius), 1), round(cy + radius * math.sin(angle), 1))
+        # Across, the circle leaves each side room for a label of 26 characters running outwards.
+        place[k] = (round(cx + min(radius, 250) * math.cos(angle), 1), round(cy + radius * math.sin(angle), 1))
     out = _svg_open("graph", width, height, lang, i18n.word("v_graph", lang), i18n.word("v_graph_desc", lang))
     out.append('<defs><marker id="arrow" viewBox="0 0 10 10" refX="18" refY="5" markerWidth="7" markerHeight="7" '
                'orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#5a6270"/></marker></defs>')
@@ -580,7 +586,7 @@ def graph_svg(triples: list, site: Site, lang: str) -> str:
             text = "_:" + term.value
         else:
             text = term.value
-        text = _wrap(text, 30, 1)[0]
+        text = _wrap(text, 26, 1)[0]
         colour = "#b45f06" if literal else "#0b5cad"
         kind = "literal" if literal else ("iri" if isinstance(term, ox.NamedNode) else "bnode")
         out.append(f'<g class="node {kind}" data-term="{_esc(str(term))}">')

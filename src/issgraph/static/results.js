@@ -149,6 +149,15 @@
       return a;
     }
 
+    // A row matches when its cells (not its number) hold the text, in any letter case.
+    function matches(tr, needle) {
+      if (!needle) return true;
+      for (var i = 1; i < tr.cells.length; i++) {
+        if (tr.cells[i].textContent.toLowerCase().indexOf(needle) >= 0) return true;
+      }
+      return false;
+    }
+
     // Draws the current page only: at most `size` rows in the document at any time.
     function draw() {
       var first = (page - 1) * size;
@@ -164,7 +173,7 @@
       shown.forEach(function (r) {
         var tr = el("tr", {}, [el("td", { "class": "rownum" }, [digits(r.n)])]);
         vars.forEach(function (v) { tr.appendChild(opts.cell(r.b[v])); });
-        if (needle && tr.textContent.toLowerCase().indexOf(needle) < 0) tr.hidden = true;
+        tr.hidden = !matches(tr, needle);
         frag.appendChild(tr);
       });
       tbody.textContent = "";
@@ -182,9 +191,7 @@
 
     filter.addEventListener("input", function () {
       var needle = filter.value.trim().toLowerCase();
-      Array.prototype.forEach.call(tbody.rows, function (tr) {
-        tr.hidden = !!needle && tr.textContent.toLowerCase().indexOf(needle) < 0;
-      });
+      Array.prototype.forEach.call(tbody.rows, function (tr) { tr.hidden = !matches(tr, needle); });
     });
 
     tableBox.appendChild(el("p", { "class": "table-tools" }, [filter]));
