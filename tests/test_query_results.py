@@ -308,3 +308,21 @@ def test_views_over_http_from_the_real_server(server, lang):
 
 def test_page_number_reads_only_positive_whole_numbers():
     assert [querypage.page_number(v) for v in (None, "", "1", "5", "0", "-3", "x", "2.5")] == [1, 1, 1, 5, 1, 1, 1, 1]
+
+
+def test_a_view_route_ends_by_the_time_limit_plus_a_second(server):
+    """The server under test runs queries for at most 3 s; a view of a runaway or a huge answer
+    answers by then (a safety bound: 3 s + 1 s, and 1.5 s of slack for a shared machine)."""
+    import time
+
+    runaway = "SELECT ?a ?n WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i BIND(1 AS ?n) }"
+    huge = ("SELECT ?i ?n WHERE { VALUES ?i { " + " ".join(f'"r{n}"' for n in range(100)) + " } "
+            "VALUES ?n { " + " ".join(str(n) for n in range(100)) + " } }")
+    for query, view in ((runaway, "bar"), (huge, "bar"), (huge, "sources"), (huge, "timeline")):
+        started = time.monotonic()
+        r = requests.get(server.url + "/query/view.svg", params={"query": query, "view": view}, timeout=30)
+        took = time.monotonic() - started
+        assert took < 3 + 1 + 1.5, (view, took)
+        assert r.status_code in (200, 400, 503), r.status_code
+        if r.status_code == 200:
+            svg(r.content)
