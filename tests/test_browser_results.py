@@ -103,6 +103,12 @@ def test_the_page_moves_to_the_result_after_a_run(browser, server):
     top, height = browser.execute_script(
         "var r = document.getElementById('result').getBoundingClientRect(); return [r.top, window.innerHeight];")
     assert 0 <= top < height / 2, (top, height)
+    # A column of IRIs sorts by the labels it shows.
+    first = browser.execute_script("return document.querySelector('#result th[data-var]').getAttribute('data-var')")
+    browser.find_element(By.CSS_SELECTOR, f"#result th[data-var={first}] button.sort").click()
+    shown = [r[1] for r in shown_rows(browser)]
+    assert len(set(shown)) > 1 and browser.execute_script(
+        "var a = arguments[0]; return a.every(function (x, i) { return !i || a[i - 1].localeCompare(x) <= 0; });", shown)
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])

@@ -189,7 +189,7 @@ def test_bar_view_draws_one_bar_per_row_with_its_number(client, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
-def test_graph_view_draws_nodes_and_labelled_edges_the_same_way_each_time(client, lang):
+def test_graph_view_draws_nodes_and_labelled_edges_the_same_way_each_time(client, app, lang):
     url = f"/query/view.svg?query={quote(GRAPH)}&view=graph&lang={lang}"
     first, again = get(client, url).data, get(client, url).data
     assert first == again                              # a deterministic layout
@@ -208,6 +208,9 @@ def test_graph_view_draws_nodes_and_labelled_edges_the_same_way_each_time(client
     assert by_class(tree, "pre", "turtle")
     embed = next(a for a in tree.iter("a") if a.get("id") == "embed-link")
     assert parse_qs(urlparse(embed.get("href")).query) == {"query": [GRAPH], "view": ["graph"], "lang": [lang]}
+    # The snippet to paste elsewhere names the public address, never the Host the client sent.
+    code = text(by_class(tree, "code", "embed-code")[0])
+    assert code == f'<img src="{services(app).config.public_base.rstrip("/")}{embed.get("href")}">'
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])

@@ -154,7 +154,8 @@ def query_page() -> Response:
     doc = render_page("query.html", lang, status, keep=("query", "example", "page", "view"), query=text, outcome=outcome, examples=_examples(),
                 chosen=chosen, line_count=max(text.count("\n") + 1, 1),
                 number=lambda n: home.number(n, lang), number_ms=lambda ms: home.number_ms(ms, lang),
-                base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows)
+                base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows,
+                public_base=svc.config.public_base.rstrip("/"))
     response = Response(doc.body, doc.status, content_type=doc.content_type)
     response.headers["Vary"] = "Accept-Language"
     response.headers["Cache-Control"] = "no-cache"

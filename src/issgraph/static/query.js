@@ -163,8 +163,8 @@
   // --- results ---
   function downloads(query, kind) {
     var table = kind === "graph"
-      ? [["Turtle", "turtle", "ttl"], ["N-Triples", "ntriples", "nt"], ["JSON-LD", "jsonld", "jsonld"]]
-      : [["CSV", "csv", "csv"], ["TSV", "tsv", "tsv"], ["JSON", "json", "srj"]];
+      ? [["Turtle", "turtle", "ttl"], ["N-Triples", "ntriples", "nt"], ["JSON-LD", "jsonld", "jsonld"], ["RDF/XML", "rdfxml", "rdf"]]
+      : [["CSV", "csv", "csv"], ["TSV", "tsv", "tsv"], ["JSON", "json", "srj"], ["XML", "xml", "srx"]];
     var span = el("span", { "class": "downloads" }, ["· " + words.download + ": "]);
     table.forEach(function (d, i) {
       span.appendChild(el("a", { href: "/query/download?query=" + encodeURIComponent(query) + "&format=" + d[1],

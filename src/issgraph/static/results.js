@@ -64,7 +64,7 @@
 
   function compare(a, b) {
     if (a.n !== null && b.n !== null) return a.n - b.n;
-    return a.s < b.s ? -1 : a.s > b.s ? 1 : 0;
+    return a.s.localeCompare(b.s);
   }
 
   /* A table of `rows` (SPARQL JSON bindings) drawn `size` rows at a time.
@@ -161,20 +161,27 @@
     // Draws the current page only: at most `size` rows in the document at any time.
     function draw() {
       var first = (page - 1) * size;
-      var shown = all.slice(first, first + size).map(function (b, i) { return { b: b, n: first + i + 1 }; });
+      var needle = filter.value.trim().toLowerCase();
+      var shown = all.slice(first, first + size).map(function (b, i) {
+        var tr = el("tr", {}, [el("td", { "class": "rownum" }, [digits(first + i + 1)])]);
+        vars.forEach(function (v) { tr.appendChild(opts.cell(b[v])); });
+        return { b: b, tr: tr };
+      });
       if (sortBy) {
+        // Numbers by value, everything else by what the cell shows (an IRI by its label).
+        var col = vars.indexOf(sortBy) + 1;
         shown.sort(function (x, y) {
-          var c = compare(sortKey(x.b[sortBy]), sortKey(y.b[sortBy]));
+          var a = sortKey(x.b[sortBy]), b = sortKey(y.b[sortBy]);
+          if (a.n === null) a.s = x.tr.cells[col].textContent;
+          if (b.n === null) b.s = y.tr.cells[col].textContent;
+          var c = compare(a, b);
           return descending ? -c : c;
         });
       }
-      var needle = filter.value.trim().toLowerCase();
       var frag = document.createDocumentFragment();
       shown.forEach(function (r) {
-        var tr = el("tr", {}, [el("td", { "class": "rownum" }, [digits(r.n)])]);
-        vars.forEach(function (v) { tr.appendChild(opts.cell(r.b[v])); });
-        tr.hidden = !matches(tr, needle);
-        frag.appendChild(tr);
+        r.tr.hidden = !matches(r.tr, needle);
+        frag.appendChild(r.tr);
       });
       tbody.textContent = "";
       tbody.appendChild(frag);
