@@ -157,3 +157,7 @@ def test_each_view_renders_without_javascript_and_fits_a_phone(no_script_browser
     wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "nav.pager").get_attribute("data-page") == "2")
     assert len(driver.find_elements(By.CSS_SELECTOR, "#result table.results-table tbody tr")) == 100
     assert f"lang={lang}" in driver.current_url
+    driver.set_window_size(390, 844)
+    fit = driver.execute_script(OVERFLOW)
+    assert fit["scroll"] <= fit["client"] and not fit["outside"], fit
+    driver.set_window_size(1280, 900)
