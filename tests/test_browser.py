@@ -184,7 +184,7 @@ def test_run_an_example_query_and_read_the_table(browser, server):
     assert "GROUP_CONCAT" in shared["query"][0]
     downloads = {a.get_attribute("data-format"): a.get_attribute("href")
                  for a in browser.find_elements(By.CSS_SELECTOR, "#result .downloads a")}
-    assert set(downloads) == {"csv", "tsv", "json"}
+    assert set(downloads) == {"csv", "tsv", "json", "xml"}
     screenshot(browser, "query-table-en")
 
     # The shared address renders the same table on the server, with no script involved.

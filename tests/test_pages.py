@@ -468,7 +468,7 @@ def test_no_script_construct_renders_highlighted_turtle(client):
     assert "res:Japan" in names
     assert {text(s) for s in turtle.iter("span") if s.get("class") == "tt-string"} >= {'"Japan"', '"ژاپن"'}
     formats = {a.get("data-format"): a.get("href") for a in tree.iter("a") if a.get("data-format")}
-    assert set(formats) == {"turtle", "ntriples", "jsonld"}
+    assert set(formats) == {"turtle", "ntriples", "jsonld", "rdfxml"}
     # The download link fetches the same result from the endpoint.
     download = get(client, formats["turtle"])
     assert download.content_type.startswith("text/turtle")
@@ -479,7 +479,7 @@ def test_no_script_downloads_fetch_the_current_result(client):
     query = "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }"
     _, tree = run_page(client, query)
     links = {a.get("data-format"): a for a in tree.iter("a") if a.get("data-format")}
-    assert set(links) == {"csv", "tsv", "json"}
+    assert set(links) == {"csv", "tsv", "json", "xml"}
     for fmt, a in links.items():
         assert parse_qs(urlparse(a.get("href")).query) == {"query": [query], "format": [fmt]}
         assert a.get("download")

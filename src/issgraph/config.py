@@ -66,6 +66,7 @@ class Config:
     max_answer_bytes: int = 64 << 20   # a larger answer is refused in the evaluator (400), never sent
     page_answer_bytes: int = 4 << 20   # the query page shows answers up to this size (else: download)
     page_cells: int = 20000            # the query page's table shows at most this many cells
+    page_rows: int = 100               # rows on one page of the query page's table (paging: ?page=N)
     recycle_after_bytes: int = 16 << 20  # an evaluator that wrote a larger answer is replaced
     # Memory ceilings (bytes); 0: derived from the machine's memory and the number of processes
     # (memory.py). The evaluator's is an address-space limit; the worker's is granian's RSS watch.

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, request
 from markupsafe import Markup
 
-from . import examples, home, pictures, querypage
+from . import examples, home, pictures, querypage, resultviews
 from .documents import Document
 from .figures import figures
 from .i18n import word
@@ -146,14 +146,16 @@ def query_page() -> Response:
     outcome = None
     if text is not None and text.strip():
         outcome = querypage.run(svc.queries, svc.site, text, lang, request.remote_addr or "-",
-                                request.environ.get("issgraph.request_id", "-"), request.environ.get("issgraph.arrived"))
+                                request.environ.get("issgraph.request_id", "-"), request.environ.get("issgraph.arrived"),
+                                page=querypage.page_number(request.args.get("page")), view=request.args.get("view"))
     if text is None or not text.strip():
         text = querypage.default_query(svc.prefixes)
     status = outcome.status if outcome is not None and outcome.kind == "error" else 200
-    doc = render_page("query.html", lang, status, keep=("query", "example"), query=text, outcome=outcome, examples=_examples(),
+    doc = render_page("query.html", lang, status, keep=("query", "example", "page", "view"), query=text, outcome=outcome, examples=_examples(),
                 chosen=chosen, line_count=max(text.count("\n") + 1, 1),
                 number=lambda n: home.number(n, lang), number_ms=lambda ms: home.number_ms(ms, lang),
-                base=svc.site.base, prefixes=svc.prefixes)
+                base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows,
+                public_base=svc.config.public_base.rstrip("/"))
     response = Response(doc.body, doc.status, content_type=doc.content_type)
     response.headers["Vary"] = "Accept-Language"
     response.headers["Cache-Control"] = "no-cache"
@@ -162,7 +164,7 @@ def query_page() -> Response:
 
 DOWNLOAD_ACCEPT = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",
                    "xml": "application/sparql-results+xml", "turtle": "text/turtle", "ntriples": "application/n-triples",
-                   "jsonld": "application/ld+json"}
+                   "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml"}
 
 
 @bp.get("/query/download")
@@ -188,6 +190,30 @@ def query_download() -> Response:
         if k.startswith("X-Result"):
             response.headers[k] = v
     return response
+
+
+@bp.get("/query/view.svg")
+def query_view() -> Response:
+    """One view of a query's answer as an SVG image (timeline, bar, graph, sources): the query page's
+    views, for embedding as <img src> elsewhere. The query runs through the same guarded path and
+    limits as the page's (querypage.run), the drawing is bounded (resultviews.VIEW_ROWS)."""
+    svc = _svc()
+    lang = page_lang()
+    text, view = request.args.get("query", ""), request.args.get("view") or ""
+    if view not in resultviews.VIEWS:
+        return Response(f"unknown view {view!r}; use one of {', '.join(resultviews.VIEWS)}\n", 400,
+                        content_type="text/plain; charset=utf-8")
+    if not text.strip():
+        return Response("no query: add ?query=\n", 400, content_type="text/plain; charset=utf-8")
+    outcome = querypage.run(svc.queries, svc.site, text, lang, request.remote_addr or "-",
+                            request.environ.get("issgraph.request_id", "-"), request.environ.get("issgraph.arrived"),
+                            view=view)
+    if outcome.kind == "error":
+        return Response(outcome.error + "\n", outcome.status, content_type="text/plain; charset=utf-8")
+    if view == "table":
+        return Response("the table view is HTML: /query?query=…\n", 400, content_type="text/plain; charset=utf-8")
+    svg = outcome.view_svg if outcome.view == view and outcome.view_svg else querypage.draw(outcome, svc.site, lang, view)
+    return Response(str(svg), content_type=SVG_TYPE, headers={"Vary": "Accept-Language", "Cache-Control": "no-cache"})
 
 
 @bp.get("/query/message")

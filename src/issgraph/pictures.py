@@ -11,10 +11,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from markupsafe import escape
 
 from . import i18n
@@ -168,29 +170,36 @@ def timeline_moments(queries: QueryService, queries_path: Path, base: str) -> li
     return sorted(seen.values(), key=lambda m: (m.position, m.label("en")))
 
 
-def timeline_svg(moments: list[Moment], site: Site, lang: str) -> str:
-    """A horizontal time axis with one row per moment, each a band as wide as its date's precision."""
+def timeline_svg(moments: list[Moment], site: Site, lang: str, title: str | None = None, desc: str | None = None,
+                 legend: bool = True) -> str:
+    """A horizontal time axis with one row per moment, each a band as wide as its date's precision.
+    (The query page's timeline view draws a result's dates with it too, with its own title.)"""
     rtl = lang == "fa"
     width, pad, axis_y, top, row_h = 960, 36, 46, 78, 42
     first = min(m.span[0] for m in moments)
     last = max(m.span[1] for m in moments)
     y0 = int(first) - 1
     y1 = ((int(last) + 2) // 5 + 1) * 5        # room after the last date for an open end's arrow
+    step = 5                                   # a labelled tick every `step` years, at most ~20 of them
+    while (y1 - y0) / step > 20:
+        step *= 2
+    if step > 5:
+        y0, y1 = y0 - y0 % step, y1 + (-y1) % step
     legend_y = top + len(moments) * row_h + 18
-    height = legend_y + 44
+    height = legend_y + (44 if legend else 8)
 
     def x(year: float) -> float:
         frac = (year - y0) / (y1 - y0)
         return round(pad + (1 - frac if rtl else frac) * (width - 2 * pad), 1)
 
-    out = _svg_open("timeline", width, height, lang, i18n.word("timeline_title", lang),
-                    i18n.word("timeline_desc", lang))
+    out = _svg_open("timeline", width, height, lang, title or i18n.word("timeline_title", lang),
+                    desc or i18n.word("timeline_desc", lang))
     # The axis, a tick every year and a labelled one every five.
     out.append(f'<line class="axis" x1="{x(y0)}" y1="{axis_y}" x2="{x(y1)}" y2="{axis_y}" stroke="#5a6270" '
                f'stroke-width="1.5"/>')
     out.append('<g class="ticks">')
-    for year in range(y0, y1 + 1):
-        major = year % 5 == 0
+    for year in range(y0, y1 + 1, 1 if step == 5 else step):
+        major = year % step == 0
         out.append(f'<line x1="{x(year)}" y1="{axis_y - (7 if major else 3)}" x2="{x(year)}" y2="{axis_y}" '
                    f'stroke="#5a6270"/>')
         if major:
@@ -236,15 +245,18 @@ def timeline_svg(moments: list[Moment], site: Site, lang: str) -> str:
         right = room_right >= room_left
         tx = (xe + 10) if right else (xs - 10)
         anchor = _anchor(right, rtl)
-        href = page_href(site, m.iri, lang)
-        out.append(f'<a href="{_esc(href)}">')
+        href = page_href(site, m.iri, lang) if m.iri else None
+        if href:
+            out.append(f'<a href="{_esc(href)}">')
         out.append(f'<text class="label" x="{round(tx, 1)}" y="{y - 2}" text-anchor="{anchor}"{_dir(lang)} '
                    f'fill="#1b1f23" font-weight="600">{_esc(m.label(lang))}</text>')
-        out.append('</a>')
+        if href:
+            out.append('</a>')
         out.append(f'<text class="date" x="{round(tx, 1)}" y="{y + 14}" text-anchor="{anchor}"{_dir(lang)} '
                    f'fill="#5a6270" font-size="12">{_esc(m.date_text(lang))}</text>')
         out.append('</g>')
-    out.extend(_timeline_legend(site, lang, width, pad, legend_y, rtl))
+    if legend:
+        out.extend(_timeline_legend(site, lang, width, pad, legend_y, rtl))
     out.append('</svg>')
     return "\n".join(out)
 
@@ -412,5 +424,229 @@ def shares_svg(shares: list[Share], contributions: list[Contribution], site: Sit
     foot = i18n.word("chart_total", lang).format(total=_num(total, lang), joint=_num(joint, lang))
     out.append(f'<text class="total" x="{width - pad if rtl else pad}" y="{height - 14}" text-anchor="start"'
                f'{_dir(lang)} fill="#5a6270">{_esc(foot)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+# --- views of any query's answer (the query page's timeline, bar chart, graph and sources views) ---
+# The data each view draws is picked by resultviews.py from an answer already bounded in bytes and
+# rows; these functions only lay it out, with the same SVG frame, fonts, colours and directions as
+# the home page's two pictures.
+
+def _wrap(text: str, width: int, lines: int) -> list[str]:
+    """`text` cut into at most `lines` lines of about `width` characters, at spaces; '…' when cut."""
+    words, out, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
+            if len(out) == lines:
+                break
+        else:
+            line = f"{line} {word}" if line else word
+    else:
+        if line:
+            out.append(line)
+        return [_cut(x, width) for x in out] or [""]
+    out[-1] = out[-1] + " …"
+    return [_cut(x, width + 2) for x in out]
+
+
+def _cut(line: str, width: int) -> str:
+    """A line with one word longer than the room (an IRI, say) cut to it."""
+    return line if len(line) <= width + 4 else line[:width] + "…"
+
+
+def result_timeline_svg(rows: list[tuple[str, str, str, str]], site: Site, lang: str) -> str:
+    """The timeline view: rows of (IRI or '', label, date value, datatype IRI), at the data's precision."""
+    from .resultviews import DATES, XSD as _X
+
+    moments = []
+    for iri, label, value, datatype in rows:
+        precision = DATES.get(datatype)
+        value = value[:10] if datatype == _X + "dateTime" else value
+        pattern = {"day": r"\d{4}-\d{2}-\d{2}", "month": r"\d{4}-\d{2}", "year": r"\d{4}"}.get(precision or "")
+        if not pattern or not re.fullmatch(pattern, value):
+            continue          # a negative year, a time zone or a malformed value: not drawn, never guessed
+        try:
+            m = Moment(iri, {"en": label, "fa": label}, "", "event", value, precision, False, None)
+            m.span
+        except ValueError:
+            continue
+        moments.append(m)
+    moments.sort(key=lambda m: (m.position, m.label(lang)))
+    if not moments:
+        return empty_svg("timeline", site, lang)
+    return timeline_svg(moments, site, lang, i18n.word("v_timeline", lang), i18n.word("v_timeline_desc", lang),
+                        legend=False)
+
+
+def empty_svg(kind: str, site: Site, lang: str, message: str | None = None) -> str:
+    """A small picture saying the view has nothing to draw (so an embedded image is never broken)."""
+    width, height = 960, 60
+    out = _svg_open(kind, width, height, lang, i18n.word("v_" + kind, lang), message or i18n.word("v_unfit", lang))
+    x = width - 24 if lang == "fa" else 24
+    out.append(f'<text class="empty" x="{x}" y="36" text-anchor="start"{_dir(lang)} fill="#5a6270">'
+               f'{_esc(message or i18n.word("v_unfit", lang))}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def bars_svg(rows: list[tuple[str, str, float, str]], site: Site, lang: str) -> str:
+    """The bar chart view: rows of (IRI or '', label, number, the number as written); one bar each,
+    longest first as the answer orders them, mirrored in Persian."""
+    if not rows:
+        return empty_svg("bar", site, lang)
+    rtl = lang == "fa"
+    width, pad, name_w, top, row_h, bar_h = 960, 24, 280, 24, 30, 20
+    height = top + len(rows) * row_h + 24
+    top_value = max((v for _, _, v, _ in rows if v > 0), default=1.0) or 1.0
+    span = width - 2 * pad - name_w - 90
+    out = _svg_open("bar", width, height, lang, i18n.word("v_bar", lang), i18n.word("v_bar_desc", lang))
+    for i, (iri, label, value, written) in enumerate(rows):
+        y = top + i * row_h
+        w = round(max(value, 0) / top_value * span, 1)
+        x = round(width - pad - name_w - w, 1) if rtl else pad + name_w
+        colour = BUILDER_COLOURS[i % len(BUILDER_COLOURS)]
+        out.append(f'<g class="bar" data-value="{_esc(written)}"{f" data-iri={chr(34)}{_esc(iri)}{chr(34)}" if iri else ""}>')
+        out.append(f'<title>{_esc(label)}: {_esc(_number_text(written, lang))}</title>')
+        name_x = width - pad if rtl else pad
+        name = _esc(_wrap(label, 38, 1)[0])
+        href = page_href(site, iri, lang) if iri else None
+        text = (f'<text class="name" x="{name_x}" y="{y + bar_h - 5}" text-anchor="start"{_dir(lang)} '
+                f'fill="#1b1f23">{name}</text>')
+        out.append(f'<a href="{_esc(href)}">{text}</a>' if href else text)
+        out.append(f'<rect x="{x}" y="{y}" width="{max(w, 1)}" height="{bar_h}" rx="3" fill="{colour}"/>')
+        vx = round(x - 6, 1) if rtl else round(x + w + 6, 1)
+        out.append(f'<text class="value" x="{vx}" y="{y + bar_h - 5}" text-anchor="start"{_dir(lang)} '
+                   f'fill="#1b1f23" font-weight="700">{_esc(_number_text(written, lang))}</text>')
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _number_text(written: str, lang: str) -> str:
+    if lang != "fa":
+        return written
+    return i18n.digits(written.replace(".", "٫"), lang)
+
+
+def graph_svg(triples: list, site: Site, lang: str) -> str:
+    """The graph view of a CONSTRUCT/DESCRIBE answer: nodes on a circle in a fixed order (sorted by
+    term, so the same answer always draws the same picture), each triple an arrow labelled with its
+    predicate; literals are nodes of their own. At most resultviews.VIEW_NODES nodes."""
+    from .resultviews import VIEW_NODES
+
+    def key(term) -> tuple[str, str]:
+        return (type(term).__name__, str(term))
+
+    nodes: dict[tuple[str, str], object] = {}
+    edges = []
+    for t in triples:
+        for term in (t.subject, t.object):
+            if key(term) not in nodes and len(nodes) < VIEW_NODES:
+                nodes[key(term)] = term
+        if key(t.subject) in nodes and key(t.object) in nodes:
+            edges.append(t)
+    if not nodes:
+        return empty_svg("graph", site, lang)
+    order = sorted(nodes)
+    n = len(order)
+    width = 960
+    radius = max(140, min(420, 18 * n))
+    height = 2 * radius + 200
+    cx, cy = width / 2, radius + 100
+    place = {}
+    for i, k in enumerate(order):
+        angle = 2 * math.pi * i / n - math.pi / 2
+        if lang == "fa":
+            angle = math.pi - angle          # right to left: the same order runs the other way round
+        # Across, the circle leaves each side room for a label of 26 characters running outwards.
+        place[k] = (round(cx + min(radius, 250) * math.cos(angle), 1), round(cy + radius * math.sin(angle), 1))
+    out = _svg_open("graph", width, height, lang, i18n.word("v_graph", lang), i18n.word("v_graph_desc", lang))
+    out.append('<defs><marker id="arrow" viewBox="0 0 10 10" refX="18" refY="5" markerWidth="7" markerHeight="7" '
+               'orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#5a6270"/></marker></defs>')
+    out.append('<g class="edges">')
+    for t in edges:
+        (x1, y1), (x2, y2) = place[key(t.subject)], place[key(t.object)]
+        label = site.labels.get(t.predicate.value, lang) or site.short(t.predicate.value)
+        out.append(f'<g class="edge" data-predicate="{_esc(t.predicate.value)}">'
+                   f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#8a929c" stroke-width="1.2" '
+                   f'marker-end="url(#arrow)"/>'
+                   f'<text x="{round((x1 + x2) / 2, 1)}" y="{round((y1 + y2) / 2 - 3, 1)}" text-anchor="middle"'
+                   f'{_dir(lang)} fill="#5a6270" font-size="10">{_esc(_wrap(label, 28, 1)[0])}</text></g>')
+    out.append('</g><g class="nodes">')
+    for k in order:
+        term = nodes[k]
+        x, y = place[k]
+        literal = isinstance(term, ox.Literal)
+        if isinstance(term, ox.NamedNode):
+            text = site.labels.get(term.value, lang) or site.short(term.value)
+        elif isinstance(term, ox.BlankNode):
+            text = "_:" + term.value
+        else:
+            text = term.value
+        text = _wrap(text, 26, 1)[0]
+        colour = "#b45f06" if literal else "#0b5cad"
+        kind = "literal" if literal else ("iri" if isinstance(term, ox.NamedNode) else "bnode")
+        out.append(f'<g class="node {kind}" data-term="{_esc(str(term))}">')
+        out.append(f'<title>{_esc(str(term))}</title>')
+        shape = (f'<rect x="{x - 6}" y="{y - 6}" width="12" height="12" fill="#fff" stroke="{colour}" stroke-width="2"/>'
+                 if literal else f'<circle cx="{x}" cy="{y}" r="7" fill="{colour}"/>')
+        out.append(shape)
+        right = x >= cx
+        anchor = _anchor(right, lang == "fa")
+        tx = x + 11 if right else x - 11
+        label = (f'<text x="{tx}" y="{y + 4}" text-anchor="{anchor}"{_dir(lang)} fill="#1b1f23" '
+                 f'font-weight="600">{_esc(text)}</text>')
+        href = page_href(site, term.value, lang) if isinstance(term, ox.NamedNode) else None
+        out.append(f'<a href="{_esc(href)}">{label}</a>' if href else label)
+        out.append("</g>")
+    out.append("</g></svg>")
+    return "\n".join(out)
+
+
+def sources_svg(entries: list[tuple[str, str, list[tuple[str, str, str | None, str | None]]]], site: Site,
+                lang: str) -> str:
+    """The sources view: for each resource (IRI, label, [(passage IRI, passage label, quote, passage
+    text)]), the passage it is stated in and the source's own words."""
+    if not entries:
+        return empty_svg("sources", site, lang, i18n.word("v_no_sources", lang))
+    rtl = lang == "fa"
+    width, pad = 960, 24
+    x = width - pad if rtl else pad
+    body: list[str] = []
+    y = 30
+    for iri, label, sources in entries:
+        href = page_href(site, iri, lang)
+        name = (f'<text class="resource" x="{x}" y="{y}" text-anchor="start"{_dir(lang)} fill="#1b1f23" '
+                f'font-weight="700" font-size="14">{_esc(label)}</text>')
+        body.append(f'<g class="source-entry" data-iri="{_esc(iri)}">')
+        body.append(f'<a href="{_esc(href)}">{name}</a>' if href else name)
+        y += 20
+        for passage, passage_label, quote, text in sources:
+            indent = x - 16 if rtl else x + 16
+            phref = page_href(site, passage, lang)
+            ptext = (f'<text class="passage" x="{indent}" y="{y}" text-anchor="start"{_dir(lang)} fill="#0b5cad">'
+                     f'{_esc(passage_label)}</text>')
+            body.append(f'<g class="source" data-passage="{_esc(passage)}">')
+            body.append(f'<a href="{_esc(phref)}">{ptext}</a>' if phref else ptext)
+            y += 18
+            if quote:
+                for line in _wrap(f"«{quote}»", 110, 3):
+                    body.append(f'<text class="quote" x="{indent}" y="{y}" text-anchor="{"start" if rtl else "end"}" direction="rtl" '
+                                f'lang="fa" fill="#1b1f23">{_esc(line)}</text>')
+                    y += 17
+            if text and lang == "en":
+                for line in _wrap(text, 120, 2):
+                    body.append(f'<text class="translation" x="{indent}" y="{y}" text-anchor="start" '
+                                f'fill="#5a6270" font-size="12">{_esc(line)}</text>')
+                    y += 16
+            body.append("</g>")
+            y += 6
+        body.append("</g>")
+        y += 12
+    out = _svg_open("sources", width, y + 10, lang, i18n.word("v_sources", lang), i18n.word("v_sources_desc", lang))
+    out.extend(body)
     out.append("</svg>")
     return "\n".join(out)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from . import i18n
+from . import i18n, pictures, resultviews
 from .messages import Explained, explain
 from .protocol import ProtocolQuery
 from .search import page_href
@@ -23,8 +23,9 @@ from .views import Site
 
 # SELECT/ASK answer in SPARQL JSON, CONSTRUCT/DESCRIBE in Turtle: both asked for at once.
 ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
-RESULT_DOWNLOADS = (("CSV", "csv", "csv"), ("TSV", "tsv", "tsv"), ("JSON", "json", "srj"))
-GRAPH_DOWNLOADS = (("Turtle", "turtle", "ttl"), ("N-Triples", "ntriples", "nt"), ("JSON-LD", "jsonld", "jsonld"))
+RESULT_DOWNLOADS = (("CSV", "csv", "csv"), ("TSV", "tsv", "tsv"), ("JSON", "json", "srj"), ("XML", "xml", "srx"))
+GRAPH_DOWNLOADS = (("Turtle", "turtle", "ttl"), ("N-Triples", "ntriples", "nt"), ("JSON-LD", "jsonld", "jsonld"),
+                   ("RDF/XML", "rdfxml", "rdf"))
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -66,6 +67,39 @@ class Outcome:
     place: ErrorPlace | None = None
     downloads: list[dict] = field(default_factory=list)
     lang: str = "en"
+    page: int = 1                   # the page of rows shown (1-based) and how many rows a page holds
+    page_rows: int = 100
+    bindings: list[dict] = field(default_factory=list)   # the whole (bounded) answer, for the views
+    views: list[str] = field(default_factory=list)       # the views that fit the answer
+    view: str | None = None                              # the one shown
+    view_svg: Markup | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-(self.count or 0) // self.page_rows))
+
+    view_limit = resultviews.VIEW_ROWS
+
+    @property
+    def first_row(self) -> int:
+        """The number of the first row shown (1-based), as the table numbers its rows."""
+        return (self.page - 1) * self.page_rows + 1
+
+    def page_href(self, page: int, view: str | None = None) -> str:
+        """This query's page `page` (and view) in the page's language: the no-JavaScript paging links."""
+        params = [("query", self.query), ("lang", self.lang)]
+        if page > 1:
+            params.append(("page", str(page)))
+        if view or self.view:
+            params.append(("view", view or self.view))
+        return "/query?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in params)
+
+    def view_href(self, view: str) -> str:
+        return self.page_href(self.page, view)
+
+    def embed_href(self, view: str | None = None) -> str:
+        """The image URL of a view of this query (works as <img src>, and alone in a browser)."""
+        return view_url(self.query, view or self.view or "table", self.lang)
 
     @property
     def explained(self) -> Explained | None:
@@ -156,13 +190,29 @@ def _for_reader(value: str, datatype: str | None, lang: str) -> str:
     return value
 
 
+def page_number(value: str | None) -> int:
+    """The `page=` of the query page's address: a positive whole number, else the first page."""
+    try:
+        n = int(value or "1")
+    except ValueError:
+        return 1
+    return n if n >= 1 else 1
+
+
+def view_url(query: str, view: str, lang: str) -> str:
+    return f"/query/view.svg?query={quote(query, safe='')}&view={view}&lang={lang}"
+
+
 def run(queries: QueryService, site: Site, query: str, lang: str, client: str = "-", request_id: str = "-",
-        started: float | None = None) -> Outcome:
+        started: float | None = None, page: int = 1, view: str | None = None) -> Outcome:
     """Run one query from the page and shape its answer (errors included) for the template.
 
     The work done here, outside the evaluator, is bounded before it starts: the evaluator sends no
-    answer over `page_answer_bytes` (the page says to download it instead), and the table holds
-    at most `page_cells` cells; so the page costs a bounded time past the query's own limit.
+    answer over `page_answer_bytes` (the page says to download it instead), and the table holds one
+    page of `page_rows` rows (at most `page_cells` cells); so the page costs a bounded time past the
+    query's own limit. Paging pages that bounded answer: each page is one evaluation of the same
+    query through the same guarded path, and page N shows rows N·size … of exactly that answer (no
+    LIMIT/OFFSET rewriting, which would change what an ORDER-less query or a LIMIT in it means).
     """
     pq = ProtocolQuery(query=query, params=(("format", "json"),))
     config = queries.config
@@ -176,20 +226,81 @@ def run(queries: QueryService, site: Site, query: str, lang: str, client: str = 
     truncated = "X-Result-Truncated" in reply.headers
     if reply.content_type.startswith("text/turtle"):
         count = int(reply.headers.get("X-Result-Count", "0"))
-        return Outcome(query, "graph", turtle=reply.body.decode("utf-8"), count=count, truncated=truncated,
-                       elapsed_ms=elapsed, downloads=downloads(query, "graph"))
+        outcome = Outcome(query, "graph", turtle=reply.body.decode("utf-8"), count=count, truncated=truncated,
+                          elapsed_ms=elapsed, downloads=downloads(query, "graph"), lang=lang)
+        outcome.views = ["graph"]                # drawn above the Turtle text, which stays
+        outcome.view = "graph"
+        outcome.view_svg = Markup(draw(outcome, site, lang, "graph"))
+        return outcome
     doc = json.loads(reply.body)
     if "boolean" in doc:
         return Outcome(query, "ask", boolean=bool(doc["boolean"]), elapsed_ms=elapsed,
-                       downloads=downloads(query, "ask"))
+                       downloads=downloads(query, "ask"), lang=lang)
     columns = list(doc["head"].get("vars", []))
     bindings = doc["results"]["bindings"]
-    shown = max(1, config.page_cells // max(1, len(columns)))
-    if len(bindings) > shown:
-        bindings, truncated = bindings[:shown], True
-    rows = [[cell(site, b.get(c), lang) for c in columns] for b in bindings]
-    return Outcome(query, "select", columns=columns, rows=rows, count=len(rows), truncated=truncated,
-                   elapsed_ms=elapsed, downloads=downloads(query, "select"))
+    size = max(1, min(config.page_rows, config.page_cells // max(1, len(columns))))
+    pages = max(1, -(-len(bindings) // size))
+    page = min(max(1, page), pages)
+    shown = bindings[(page - 1) * size: page * size]
+    rows = [[cell(site, b.get(c), lang) for c in columns] for b in shown]
+    outcome = Outcome(query, "select", columns=columns, rows=rows, count=len(bindings), truncated=truncated,
+                      elapsed_ms=elapsed, downloads=downloads(query, "select"), lang=lang, page=page,
+                      page_rows=size, bindings=bindings)
+    outcome.views = resultviews.fitting("select", columns, bindings, site)
+    outcome.view = resultviews.choose(view, query, outcome.views)
+    if outcome.view and outcome.view != "table":
+        outcome.view_svg = Markup(draw(outcome, site, lang, outcome.view))
+    return outcome
+
+
+def draw(outcome: Outcome, site: Site, lang: str, view: str) -> str:
+    """One view of an answer as SVG (pictures.py draws; resultviews.py picks the data), bounded by
+    resultviews.VIEW_ROWS rows or VIEW_TRIPLES triples whatever the answer's size."""
+    limit = resultviews.VIEW_ROWS
+    if outcome.kind == "graph":
+        if view != "graph":
+            return pictures.empty_svg(view if view in resultviews.VIEWS else "table", site, lang)
+        return pictures.graph_svg(resultviews.graph_triples(outcome.turtle), site, lang)
+    columns, bindings = outcome.columns, outcome.bindings
+    if outcome.kind != "select" or view not in outcome.views or view == "table":
+        return pictures.empty_svg(view if view in resultviews.VIEWS else "table", site, lang)
+    if view == "timeline":
+        date = resultviews.date_column(columns, bindings)
+        label = resultviews.label_column(columns, bindings, (date,))
+        rows = []
+        for b in bindings[:limit]:
+            if date not in b:
+                continue
+            t = b.get(label) if label else None
+            iri = t["value"] if t and t.get("type") == "uri" else ""
+            rows.append((iri, resultviews.text_of(site, t, lang) or b[date]["value"], b[date]["value"],
+                         b[date].get("datatype", "")))
+        return pictures.result_timeline_svg(rows, site, lang)
+    if view == "bar":
+        num = resultviews.number_column(columns, bindings)
+        label = resultviews.label_column(columns, bindings, (num,))
+        rows = []
+        for b in bindings[:limit]:
+            if num not in b:
+                continue
+            try:
+                value = float(b[num]["value"])
+            except ValueError:
+                continue
+            t = b.get(label)
+            rows.append((t["value"] if t and t.get("type") == "uri" else "", resultviews.text_of(site, t, lang),
+                         value, b[num]["value"]))
+        return pictures.bars_svg(rows, site, lang)
+    # sources
+    entries = []
+    for iri in resultviews.iris_of(bindings[:limit], columns)[:limit]:
+        found = resultviews.sources_of(site, iri)
+        if not found:
+            continue
+        entries.append((iri, site.labels.get(iri, lang) or site.short(iri),
+                        [(p, site.labels.get(p, lang) or site.short(p), q, resultviews.passage_text(site, p, lang))
+                         for p, q in found]))
+    return pictures.sources_svg(entries, site, lang)
 
 
 # --- a small Turtle highlighter: enough to tell IRIs, names, literals and keywords apart ---

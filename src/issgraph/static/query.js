@@ -163,8 +163,8 @@
   // --- results ---
   function downloads(query, kind) {
     var table = kind === "graph"
-      ? [["Turtle", "turtle", "ttl"], ["N-Triples", "ntriples", "nt"], ["JSON-LD", "jsonld", "jsonld"]]
-      : [["CSV", "csv", "csv"], ["TSV", "tsv", "tsv"], ["JSON", "json", "srj"]];
+      ? [["Turtle", "turtle", "ttl"], ["N-Triples", "ntriples", "nt"], ["JSON-LD", "jsonld", "jsonld"], ["RDF/XML", "rdfxml", "rdf"]]
+      : [["CSV", "csv", "csv"], ["TSV", "tsv", "tsv"], ["JSON", "json", "srj"], ["XML", "xml", "srx"]];
     var span = el("span", { "class": "downloads" }, ["· " + words.download + ": "]);
     table.forEach(function (d, i) {
       span.appendChild(el("a", { href: "/query/download?query=" + encodeURIComponent(query) + "&format=" + d[1],
@@ -194,24 +194,31 @@
     result.setAttribute("data-kind", kind);
     result.appendChild(el("h2", {}, [words.result]));
     nodes.forEach(function (n) { result.appendChild(n); });
+    // The result is below the editor on most screens: bring it into view (issue #15).
+    if (kind !== "running" && result.scrollIntoView) result.scrollIntoView({ block: "start" });
   }
 
   function showTable(query, doc, ms, truncated) {
     return labels().then(function (labelOf) {
       var vars = (doc.head && doc.head.vars) || [];
       var rows = doc.results.bindings;
-      var thead = el("thead", {}, [el("tr", {}, [el("th", { scope: "col", "class": "rownum" }, ["#"])].concat(
-        vars.map(function (v) { return el("th", { scope: "col", dir: "ltr" }, ["?" + v]); })))]);
-      var tbody = el("tbody");
-      rows.forEach(function (b, i) {
-        var tr = el("tr", {}, [el("td", { "class": "rownum" }, [digits(i + 1)])]);
-        vars.forEach(function (v) { tr.appendChild(termCell(b[v], labelOf)); });
-        tbody.appendChild(tr);
-      });
       var nodes = [meta(query, "select", rows.length, ms)];
       if (truncated) nodes.push(el("p", { "class": "warning" }, [words.truncated]));
       if (!rows.length) nodes.push(el("p", { "class": "muted" }, [words.no_rows]));
-      nodes.push(el("div", { "class": "results" }, [el("table", { "class": "results-table" }, [thead, tbody])]));
+      // One page at a time, sortable and filterable (results.js); never every row at once.
+      nodes.push(window.IssgraphResults.table({
+        vars: vars, rows: rows, size: words.page_rows || 100, words: words, digits: digits,
+        cell: function (term) { return termCell(term, labelOf); },
+        pageUrl: function (view, n) {
+          var p = { query: query, lang: lang };
+          if (n && n > 1) p.page = String(n);
+          if (view) p.view = view;
+          return "/query?" + new URLSearchParams(p).toString();
+        },
+        viewUrl: function (view) {
+          return "/query/view.svg?" + new URLSearchParams({ query: query, view: view, lang: lang }).toString();
+        }
+      }));
       show("select", nodes);
     });
   }
@@ -285,6 +292,12 @@
           var count = +(response.headers.get("X-Result-Count") || 0);
           var nodes = [meta(query, "graph", count, ms)];
           if (truncated) nodes.push(el("p", { "class": "warning" }, [words.truncated]));
+          // The graph view (server-drawn SVG, as the page without script shows it), then the Turtle.
+          var graphView = "/query/view.svg?" + new URLSearchParams({ query: query, view: "graph", lang: lang }).toString();
+          nodes.push(el("figure", { "class": "result-view", "data-view": "graph" }, [
+            el("img", { src: graphView, alt: (words.view_names || {}).graph || "Graph", "class": "view-image" })]));
+          nodes.push(el("p", { "class": "embed" }, [el("a", { href: graphView, id: "embed-link", "data-view": "graph" },
+            [words.embed || "Embed"]), " ", el("code", { "class": "embed-code", dir: "ltr" }, ['<img src="' + location.origin + graphView + '">'])]));
           nodes.push(el("pre", { "class": "turtle", dir: "ltr" }, [highlight(body)]));
           return show("graph", nodes);
         }
