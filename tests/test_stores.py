@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from issgraph.config import Config
+from issgraph.skolem import genid_prefix
 
 from .conftest import ROOT, Listener, Server, free_port
 
@@ -248,11 +249,29 @@ def ask(url: str, query: str, **params) -> requests.Response:
 def test_load_puts_each_graph_whole_and_again_replaces_it(remote, dataset):
     from rdflib import Graph as RGraph
 
+    genid = genid_prefix(dataset.config.base_iri)
     for _ in range(2):   # a second load replaces the graphs (PUT), it does not add to them
+        stored = {}
         for iri, triples in dataset.graphs.items():
             expected = RGraph().parse(data="".join(f"{t} .\n" for t in triples), format="nt")
-            assert isomorphic(stored_graph(remote, iri), expected), iri   # every triple, Persian text intact
+            stored[iri] = stored_graph(remote, iri)
+            assert isomorphic(blank_again(stored[iri], genid), expected), iri   # every triple, Persian text intact
+        # blank nodes went in as skolem IRIs, so a node the data and the inferred graph share stays one node
+        named = lambda g: {str(t) for triple in g for t in triple if str(t).startswith(genid)}
+        shared = named(stored[dataset.config.inferred_graph]) & named(stored[dataset.config.data_graph])
+        assert len(shared) > 100
         assert issgraph("load", "--into", remote.graph_store, env=remote.load_env).returncode == 0
+
+
+def blank_again(g: Graph, genid: str) -> Graph:
+    """The graph with its skolem IRIs (see issgraph.skolem) read back as blank nodes."""
+    from rdflib import BNode
+
+    term = lambda t: BNode(str(t)[len(genid):]) if isinstance(t, URIRef) and str(t).startswith(genid) else t
+    out = Graph()
+    for s, p, o in g:
+        out.add((term(s), p, term(o)))
+    return out
 
 
 def test_load_into_virtuoso_needs_its_credentials_and_never_prints_them(tmp_path_factory):
@@ -325,13 +344,23 @@ def test_load_into_an_unreachable_store_says_so(tmp_path):
 
 # Where a store answers otherwise than SPARQL 1.1 says, and issgraph passes its answer on as it is
 # (the README names them): Virtuoso 7.2 types EXISTS { } as xsd:integer 0/1, not xsd:boolean.
-KNOWN_DEVIATIONS = {("virtuoso", "q06-support-spacecraft"): "newest"}
+# Virtuoso 7.2 also keeps rows that `FILTER NOT EXISTS { ?item a ?narrower . ?narrower rdfs:subClassOf ?kind }`
+# (or the same as MINUS) should remove when ?kind comes from VALUES-bound ?group over a default graph of
+# several graphs: the timeline gets each item once more under its broad group as its own kind.
+KNOWN_DEVIATIONS = {("virtuoso", "q06-support-spacecraft"): "newest", ("virtuoso", "timeline"): "kind"}
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def _as_sparql_says(body: bytes, column: str) -> bytes:
     """The answer with the known deviation in `column` undone, asserting that it is there."""
     doc = json.loads(body)
+    if column == "kind":            # the extra rows: an item again with its group as its kind
+        bindings = doc["results"]["bindings"]
+        narrow = {b["item"]["value"] for b in bindings if b["kind"] != b["group"]}
+        extra = [b for b in bindings if b["kind"] == b["group"] and b["item"]["value"] in narrow]
+        assert extra, "the deviation is gone: drop it from KNOWN_DEVIATIONS and the README"
+        doc["results"]["bindings"] = [b for b in bindings if b not in extra]
+        return json.dumps(doc).encode()
     for b in doc["results"]["bindings"]:
         term = b[column]
         assert term["datatype"] == XSD + "integer" and term["value"] in ("0", "1"), term
@@ -808,3 +837,15 @@ def test_front_end_resolves_relative_iris_and_matches_accept_with_parameters(fro
     n = ask(front.url, "SELECT (COUNT(*) AS ?n) FROM <graph/shapes> WHERE { ?s ?p ?o }")
     assert n.status_code == 200, n.text
     assert int(n.json()["results"]["bindings"][0]["n"]["value"]) > 100
+
+
+def test_front_end_keeps_blank_nodes_shared_by_two_graphs_one_node(front, server):
+    """A statement node (data graph) and its inferred prov:wasDerivedFrom (inferred graph) are one node
+    behind a front end too, and answers name it as a blank node, as the local engine does."""
+    query = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?st ?p WHERE { ?st a rdf:Statement ; prov:wasDerivedFrom ?p }"""
+    local, remote = (ask(url, query).json()["results"]["bindings"] for url in (server.url, front.url))
+    assert len(remote) == len(local) > 100
+    assert {b["st"]["type"] for b in remote} == {"bnode"}
+    assert sorted(b["p"]["value"] for b in remote) == sorted(b["p"]["value"] for b in local)

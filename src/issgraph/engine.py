@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from . import results
 from .dataset import Dataset, ntriples
 from .formats import Format
+from .skolem import unskolemizer
 
 
 class QueryError(Exception):
@@ -190,7 +191,7 @@ class OxigraphEngine:
 
 def write_outcome(outcome, fmt: Format, cap: int, prefixes: dict[str, str] | None, term=None) -> Answer:
     """Write Oxigraph's answer (boolean, solutions or triples), keeping at most `cap` rows or triples;
-    `term`, if given, rewrites each value of a solution (see `canonical_term`)."""
+    `term`, if given, rewrites each value of a solution or triple (see `canonical_term`)."""
     if isinstance(outcome, (ox.QueryBoolean, bool)):
         return Answer(results.write_boolean(bool(outcome), fmt.name), fmt.name, None, False)
     if isinstance(outcome, ox.QuerySolutions):
@@ -202,6 +203,8 @@ def write_outcome(outcome, fmt: Format, cap: int, prefixes: dict[str, str] | Non
     triples = list(islice(outcome, cap + 1))
     truncated = len(triples) > cap
     triples = triples[:cap]
+    if term is not None:
+        triples = [ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples]
     return Answer(write_graph(triples, fmt, prefixes), fmt.name, len(triples), truncated)
 
 
@@ -304,6 +307,7 @@ class RemoteEngine:
         self.prefixes = prefixes
         self.served_default = config.default_graph_iris
         self.served_named = config.graph_iris
+        self.unskolem = unskolemizer(config.base_iri)       # skolem IRIs back to blank nodes (skolem.py)
 
     def _params(self, job: QueryJob) -> list[tuple[str, str]]:
         # On the query's first line, so that the store's line numbers stay the query's.
@@ -337,7 +341,8 @@ class RemoteEngine:
                 else:
                     kind = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
                     outcome = (q.triple for q in ox.parse(resp, format=kind, base_iri=self.endpoint))
-                return write_outcome(outcome, fmt, self.max_rows, self.prefixes, canonical_term)
+                return write_outcome(outcome, fmt, self.max_rows, self.prefixes,
+                                     lambda term: canonical_term(self.unskolem(term)))
         except StoreError as err:
             words = _store_words(err.detail) or str(err.status)
             if err.status is not None and err.status >= 500 and _STORE_TIMEOUT.search(err.detail):

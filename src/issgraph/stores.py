@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from .config import Config
 from .dataset import Dataset, ntriples
+from .skolem import skolemize, unskolemize
 
 META_FILE = "issgraph-store.json"
 NTRIPLES = "application/n-triples"
@@ -107,8 +108,9 @@ def write_into(dataset: Dataset, target: str, timeout: float = 300.0, param: str
         for iri, triples in dataset.graphs.items():
             sep = "&" if "?" in target else "?"
             url = f"{target}{sep}{param}={quote(iri, safe='')}"
-            request("PUT", url, ntriples(triples).encode("utf-8"), {"Content-Type": NTRIPLES}, timeout,
-                    auth).close()
+            # Skolem IRIs: a store scopes blank nodes to one request, and graphs share some (skolem.py).
+            body = ntriples(skolemize(triples, dataset.config.base_iri)).encode("utf-8")
+            request("PUT", url, body, {"Content-Type": NTRIPLES}, timeout, auth).close()
         return f"{_count(dataset)} triples in {len(dataset.config.graph_iris)} graphs put into {target} (Graph Store Protocol)"
     store = new_directory_store(target)
     store.bulk_extend(dataset.quads())
@@ -208,7 +210,7 @@ def _from_remote(config: Config) -> Dataset:
         if not triples:
             raise StoreError(f"the store at {endpoint} holds no triples in <{iri}>; "
                              f"put the graphs there first with 'issgraph load --into <its Graph Store URL>'")
-        graphs.append(_canonical(triples, prefix))
+        graphs.append(unskolemize(_canonical(triples, prefix), config.base_iri))
     digest = hashlib.sha256()
     for triples in graphs:
         digest.update(ntriples(triples).encode("utf-8"))
