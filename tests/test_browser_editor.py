@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+import requests
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -111,3 +113,105 @@ def test_a_canned_query_runs_with_the_parameter_its_form_sends(browser, server):
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= browser.execute_script("return window.innerWidth")
     assert script_errors(browser) == []
+
+
+# --- the editor: CodeMirror 6 (static/vendor/codemirror.js) over the textarea ---
+
+def _shadow(driver):
+    return driver.find_element(By.CSS_SELECTOR, "#query-form .cm-host").shadow_root
+
+
+def _type(driver, text: str, keys: str):
+    """Set the editor to `text`, put the caret at its end and type `keys` as a reader would."""
+    content = _editor_text(driver, text)
+    content.send_keys(Keys.CONTROL, Keys.END)
+    content.send_keys(keys)
+    return content
+
+
+def _offered(driver) -> list[tuple[str, str]]:
+    """The completion list: (completion, its detail) per option, once it is open."""
+    wait(driver).until(lambda d: _shadow(d).find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li"))
+    return [(li.find_element(By.CSS_SELECTOR, ".cm-completionLabel").text,
+             (li.find_elements(By.CSS_SELECTOR, ".cm-completionDetail") or [li])[0].text)
+            for li in _shadow(driver).find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li")]
+
+
+def _label(server, iri: str, lang: str) -> str:
+    r = requests.post(server.url + "/sparql", data={"query": f"SELECT ?l WHERE {{ <{iri}> "
+                      f"<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = '{lang}') }}"},
+                      headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    return r.json()["results"]["bindings"][0]["l"]["value"]
+
+
+def _csp_violations(driver) -> list[dict]:
+    return [e for e in driver.get_log("browser") if "Content Security Policy" in e["message"]
+            or "violates" in e["message"]]
+
+
+def test_completion_offers_iss_terms_with_their_labels_in_the_readers_language(browser, server):
+    for lang in ("en", "fa"):
+        browser.get(server.url + f"/query?lang={lang}")
+        assert browser.find_element(By.ID, "query").is_displayed() is False      # the editor took its place
+        _type(browser, "PREFIX iss: <https://w3id.org/issgraph/ontology#>\nSELECT ?x WHERE { ?x a ", "iss:Lau")
+        offered = dict(_offered(browser))
+        assert offered.get("iss:Launch") == _label(server, "https://w3id.org/issgraph/ontology#Launch", lang), offered
+        assert all(name.startswith("iss:") for name in offered)
+        content = _shadow(browser).find_element(By.CSS_SELECTOR, ".cm-content")
+        content.send_keys(Keys.ENTER)                                  # take it
+        wait(browser).until(lambda d: d.find_element(By.ID, "query").get_attribute("value").endswith("?x a iss:Launch"))
+        # Highlighted as SPARQL: keywords and names get their own classes from the SPARQL mode.
+        assert len({s.get_attribute("class") for s in _shadow(browser).find_elements(By.CSS_SELECTOR, ".cm-line span")}) >= 2
+    # Properties too, and resources by their label (the search index), and prefixes by their start.
+    _type(browser, "SELECT * WHERE { ?s ", "iss:buil")
+    assert "iss:builder" in dict(_offered(browser))
+    _type(browser, "SELECT * WHERE { ?s ?p ", "res:Russ")
+    offered = dict(_offered(browser))
+    assert offered.get("res:Russia") == _label(server, "https://w3id.org/issgraph/resource/Russia", "fa")
+    _type(browser, "SELECT * WHERE { ?s ?p ", "xs")
+    assert "xsd:" in dict(_offered(browser))
+    # A Persian word finds the class whose Persian label holds it.
+    launch_fa = _label(server, "https://w3id.org/issgraph/ontology#Launch", "fa")
+    _type(browser, "SELECT * WHERE { ?s a ", launch_fa)
+    assert "iss:Launch" in dict(_offered(browser))
+    assert script_errors(browser) == [] and _csp_violations(browser) == []
+
+
+def test_known_prefixes_are_declared_on_run_and_an_unknown_one_is_marked_before(browser, server):
+    browser.get(server.url + "/query?lang=en")
+    _type(browser, "SELECT * WHERE { ?s foo:bar ?o }", "")
+    marked = wait(browser).until(lambda d: _shadow(d).find_elements(By.CSS_SELECTOR, ".cm-unknown-prefix"))
+    assert [m.text for m in marked] == ["foo:"]
+    warning = browser.find_element(By.ID, "prefix-warning")
+    assert warning.is_displayed() and warning.get_attribute("data-prefixes") == "foo"
+    assert browser.find_element(By.ID, "result").get_attribute("data-kind") is None      # nothing ran
+
+    content = _editor_text(browser, "SELECT ?launch WHERE { ?launch a iss:Launch ; rdfs:label ?l }")
+    assert not _shadow(browser).find_elements(By.CSS_SELECTOR, ".cm-unknown-prefix")
+    assert not browser.find_element(By.ID, "prefix-warning").is_displayed()
+    content.send_keys(Keys.CONTROL, Keys.ENTER)
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#result table.results-table tbody tr")))
+    value = browser.find_element(By.ID, "query").get_attribute("value")
+    assert value.startswith("PREFIX iss: <https://w3id.org/issgraph/ontology#>\n"
+                            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?launch")
+    assert _query_in_address(browser) == value
+    assert script_errors(browser) == [] and _csp_violations(browser) == []
+
+
+def test_the_editor_fits_a_phone_screen_and_the_page_logs_no_csp_violation(browser, server):
+    browser.set_window_size(390, 844)
+    try:
+        for lang in ("en", "fa"):
+            browser.get(server.url + f"/query?example=q03-modules-by-builder&lang={lang}")
+            host = browser.find_element(By.CSS_SELECTOR, "#query-form .cm-host")
+            viewport = browser.execute_script("return document.documentElement.clientWidth")
+            assert browser.execute_script("return document.documentElement.scrollWidth") <= viewport
+            box = browser.execute_script("var r = arguments[0].getBoundingClientRect(); return [r.left, r.right];", host)
+            assert 0 <= box[0] and box[1] <= viewport, box
+            assert _shadow(browser).find_element(By.CSS_SELECTOR, ".cm-content").get_attribute("contenteditable") == "true"
+            # CodeMirror's own styles reached the editor (a constructed sheet, which the CSP allows).
+            gutter = _shadow(browser).find_element(By.CSS_SELECTOR, ".cm-gutters")
+            assert browser.execute_script("return getComputedStyle(arguments[0]).display", gutter) == "flex"
+            assert _csp_violations(browser) == [] and script_errors(browser) == []
+    finally:
+        browser.set_window_size(1280, 1000)

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, request
 from markupsafe import Markup
 
-from . import examples, home, pictures, querypage, snippets
+from . import completion, examples, home, pictures, querypage, snippets
 from .describe import exists
 from .documents import Document
 from .figures import figures
@@ -149,7 +149,9 @@ def query_page() -> Response:
         except examples.BadParameter as bad:
             text, param_error = chosen.text_for(lang), bad
     outcome = None
+    added_prefixes: list[str] = []
     if text is not None and text.strip() and param_error is None:
+        text, added_prefixes = completion.with_known_prefixes(text, svc.prefixes)
         outcome = querypage.run(svc.queries, svc.site, text, lang, request.remote_addr or "-",
                                 request.environ.get("issgraph.request_id", "-"), request.environ.get("issgraph.arrived"))
     if text is None or not text.strip():
@@ -157,7 +159,7 @@ def query_page() -> Response:
     status = outcome.status if outcome is not None and outcome.kind == "error" else 400 if param_error else 200
     keep = ("query", "example") + tuple(p.name for p in (chosen.params if chosen else ()))
     doc = render_page("query.html", lang, status, keep=keep, query=text, outcome=outcome, examples=_examples(),
-                param_error=param_error, param_values=_param_values(chosen),
+                param_error=param_error, param_values=_param_values(chosen), added_prefixes=[p + ":" for p in added_prefixes],
                 code=snippets.snippets(_endpoint_url(), text, outcome.kind if outcome and outcome.kind != "error" else None)
                 if outcome is not None else None,
                 chosen=chosen, line_count=max(text.count("\n") + 1, 1),
@@ -186,6 +188,16 @@ def _bound_example(example: examples.Example, lang: str) -> str:
     svc = _svc()
     given = {p.name: request.args[p.name] for p in example.params if p.name in request.args}
     return examples.bound(example, given, lang, svc.site.base, lambda iri: exists(svc.dataset, iri))
+
+
+@bp.get("/query/terms")
+def query_terms() -> Response:
+    """The editor's completion data in the page's language (completion.terms), built once per language."""
+    svc, lang = _svc(), page_lang()
+    doc = svc.documents.get(("query-terms", lang), lambda: Document.of(
+        (json.dumps(completion.terms(svc.dataset, svc.site, svc.prefixes, lang), ensure_ascii=False) + "\n")
+        .encode("utf-8"), JSON_TYPE))
+    return send_document(doc, vary="Accept-Language", cache_seconds=3600)
 
 
 @bp.get("/query/code")

@@ -254,6 +254,7 @@
   // Each run is a history entry (Back and Forward step through the queries); a run that Back or
   // Forward asked for (fromHistory) only shows the entry's query again.
   function run(fromHistory) {
+    if (window.issgraphPrepare) editor.value = window.issgraphPrepare(editor.value);   // editor.js: known prefixes
     var query = editor.value;
     var url = "/query?" + new URLSearchParams({ query: query, lang: lang }).toString();
     if (fromHistory !== true && location.pathname + location.search !== url) history.pushState({ query: query }, "", url);
