@@ -3,15 +3,19 @@ Forward step through queries and their results, recent queries stay in this brow
 be copied, the code panel follows the query, a canned query's parameters run from their form."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 import requests
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from .test_browser import _editor_text, browser, script_errors, wait  # noqa: F401  (browser: the fixture)
+from .test_browser import (CHROMEDRIVER, CHROMIUM, OPTIONS, _editor_text, browser, script_errors,  # noqa: F401
+                           wait)  # (browser: the fixture)
 
 FIRST = "PREFIX res: <https://w3id.org/issgraph/resource/>\nASK { res:Russia ?p ?o }"
 SECOND = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
@@ -215,3 +219,54 @@ def test_the_editor_fits_a_phone_screen_and_the_page_logs_no_csp_violation(brows
             assert _csp_violations(browser) == [] and script_errors(browser) == []
     finally:
         browser.set_window_size(1280, 1000)
+
+
+@pytest.fixture(scope="module")
+def browser_without_script():
+    """Chromium with JavaScript switched off, as some readers browse."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="issgraph-chromium-nojs-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in OPTIONS:
+        options.add_argument(arg)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument("--window-size=390,844")
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_without_script_the_textarea_is_the_editor_and_everything_still_works(browser_without_script, server):
+    driver = browser_without_script
+    driver.get(server.url + "/query?example=in-year&lang=fa")
+    assert not driver.find_elements(By.CSS_SELECTOR, ".cm-host")
+    textarea = driver.find_element(By.ID, "query")
+    assert textarea.is_displayed() and driver.find_element(By.ID, "gutter").is_displayed()
+    year = driver.find_element(By.ID, "param-year")
+    year.clear()
+    year.send_keys("2011")
+    driver.find_element(By.CSS_SELECTOR, "#example-params button[type=submit]").click()
+    wait(driver).until(lambda d: "year=2011" in d.current_url)
+    assert "VALUES ?year { 2011 }" in driver.find_element(By.ID, "query").get_attribute("value")
+    assert driver.find_elements(By.CSS_SELECTOR, "#result table.results-table tbody tr")
+
+    textarea = driver.find_element(By.ID, "query")
+    textarea.clear()
+    textarea.send_keys("SELECT ?launch WHERE { ?launch a iss:Launch }")
+    driver.find_element(By.ID, "run").click()
+    wait(driver).until(lambda d: d.find_elements(By.ID, "added-prefixes"))
+    assert driver.find_element(By.ID, "query").get_attribute("value").startswith("PREFIX iss: ")
+    assert driver.find_elements(By.CSS_SELECTOR, "#result table.results-table tbody tr")
+    panel = driver.find_element(By.ID, "code-panel")
+    panel.find_element(By.TAG_NAME, "summary").click()
+    assert "SPARQLWrapper" in driver.find_element(By.ID, "code-python").text
+    # No script ran: query.js marks the page "scripted", editor.js adds the copy-link button.
+    assert "scripted" not in (driver.find_element(By.ID, "query-page").get_attribute("class") or "")
+    assert not driver.find_elements(By.ID, "copy-link")
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
