@@ -172,6 +172,15 @@ def test_a_year_is_bound_through_values_and_has_a_stable_address(client, app):
     assert "VALUES ?year { 2011 }" in tree.find(".//textarea[@id='query']").text
 
 
+def test_a_single_parameter_can_also_be_given_as_param(client):
+    _, named = page(client, "/query?example=in-year&year=2011&lang=fa")
+    _, short = page(client, "/query?example=in-year&param=2011&lang=fa")
+    ran = short.find(".//textarea[@id='query']").text
+    assert "VALUES ?year { 2011 }" in ran and ran == named.find(".//textarea[@id='query']").text
+    assert short.find(".//input[@id='param-year']").get("value") == "2011"
+    assert client.get("/query?example=in-year&param=" + quote("2011 } ?s ?p ?o {")).status_code == 400
+
+
 def test_a_resource_is_bound_as_an_iri_of_this_graph(client):
     for given in ("Europe", "res:Europe", RES + "Europe", f"<{RES}Europe>"):
         _, tree = page(client, "/query?example=about-resource&resource=" + quote(given) + "&lang=en")

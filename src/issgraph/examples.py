@@ -20,7 +20,7 @@ _HEADER = re.compile(r"^#\s*(title|title@fa|question)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(r"^#\s*param\s*:\s*([a-z][a-z0-9]*)\s+(resource|year)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*$")
 KINDS = ("resource", "year")
 # Names the query page uses itself; a parameter may not take one of them.
-RESERVED = frozenset({"query", "example", "lang", "format", "page", "view"})
+RESERVED = frozenset({"query", "example", "lang", "format", "page", "view", "param"})
 MAX_PARAM_CHARS = 300
 
 

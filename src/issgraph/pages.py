@@ -180,13 +180,16 @@ def _param_values(example: examples.Example | None) -> dict[str, str]:
     """The example's parameters as the request gives them (else the file's defaults), for the form."""
     if example is None:
         return {}
-    return {p.name: request.args.get(p.name, p.default)[:examples.MAX_PARAM_CHARS] for p in example.params}
+    single = request.args.get("param") if len(example.params) == 1 else None
+    return {p.name: request.args.get(p.name, single or p.default)[:examples.MAX_PARAM_CHARS] for p in example.params}
 
 
 def _bound_example(example: examples.Example, lang: str) -> str:
     """The example's text with the request's parameter values bound (examples.bind checks each)."""
     svc = _svc()
     given = {p.name: request.args[p.name] for p in example.params if p.name in request.args}
+    if len(example.params) == 1 and not given and "param" in request.args:     # ?example=NAME&param=VALUE
+        given = {example.params[0].name: request.args["param"]}
     return examples.bound(example, given, lang, svc.site.base, lambda iri: exists(svc.dataset, iri))
 
 
