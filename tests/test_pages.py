@@ -301,7 +301,11 @@ def test_static_files_fetch_nothing_from_other_hosts(client):
     assert not re.search(r"\bimport\s*\(|\.src\s*=|createElement\(\s*\"script", js)
     # The only absolute IRI the script knows is the XSD namespace, to tell plain literals and numbers apart.
     assert set(re.findall(r"https?://[^\"']+", js)) == {"http://www.w3.org/2001/XMLSchema#"}
-    assert "fetch(\"/sparql\"" in js and "history.replaceState" in js
+    assert "fetch(\"/sparql\"" in js and "history.pushState" in js     # each run a history entry (#15)
+    editor = get(client, "/static/editor.js").data.decode()
+    fetched = re.findall(r"fetch\(\s*([^,)]+)", editor)
+    assert fetched and all(arg.startswith('"/') for arg in fetched), fetched
+    assert not re.search(r"\bimport\s*\(|\.src\s*=|createElement\(\s*\"script|https?://", editor)
 
 
 # --- search ---
@@ -423,7 +427,7 @@ def test_query_page_is_prefilled_with_the_graphs_prefixes_and_lists_the_examples
     form = next(e for e in tree.iter("form") if e.get("id") == "query-form")
     assert form.get("action") == "/query" and form.get("method") == "get"
     listed = {a.get("data-example"): text(a) for a in tree.iter("a") if a.get("data-query")}
-    assert len(listed) == 17
+    assert len(listed) == len(list(services(app).config.queries_path.glob("*.rq")))     # every file, the canned ones too
     assert listed["q14-atv-persian-name"] == "نام فارسی فضاپیمای ترابری خودکار"
     assert any(e.get("src") == "/static/query.js" for e in tree.iter("script"))
     gutter = next(e for e in tree.iter("pre") if e.get("id") == "gutter")

@@ -13,7 +13,8 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, request
 from markupsafe import Markup
 
-from . import examples, home, pictures, querypage, resultviews
+from . import completion, examples, home, pictures, querypage, resultviews, snippets
+from .describe import exists
 from .documents import Document
 from .figures import figures
 from .i18n import word
@@ -138,20 +139,30 @@ def query_page() -> Response:
     text = request.args.get("query")
     slug = request.args.get("example")
     chosen = None
+    param_error = None
     if slug is not None and text is None:
         chosen = examples.find(svc.config.queries_path, slug)
         if chosen is None:
             abort(404, f"there is no example query named {slug!r}")
-        text = chosen.text_for(lang)
+        try:
+            text = _bound_example(chosen, lang)
+        except examples.BadParameter as bad:
+            text, param_error = chosen.text_for(lang), bad
     outcome = None
-    if text is not None and text.strip():
+    added_prefixes: list[str] = []
+    if text is not None and text.strip() and param_error is None:
+        text, added_prefixes = completion.with_known_prefixes(text, svc.prefixes)
         outcome = querypage.run(svc.queries, svc.site, text, lang, request.remote_addr or "-",
                                 request.environ.get("issgraph.request_id", "-"), request.environ.get("issgraph.arrived"),
                                 page=querypage.page_number(request.args.get("page")), view=request.args.get("view"))
     if text is None or not text.strip():
         text = querypage.default_query(svc.prefixes)
-    status = outcome.status if outcome is not None and outcome.kind == "error" else 200
-    doc = render_page("query.html", lang, status, keep=("query", "example", "page", "view"), query=text, outcome=outcome, examples=_examples(),
+    status = outcome.status if outcome is not None and outcome.kind == "error" else 400 if param_error else 200
+    keep = ("query", "example", "page", "view") + tuple(p.name for p in (chosen.params if chosen else ()))
+    doc = render_page("query.html", lang, status, keep=keep, query=text, outcome=outcome, examples=_examples(),
+                param_error=param_error, param_values=_param_values(chosen), added_prefixes=[p + ":" for p in added_prefixes],
+                code=snippets.snippets(_endpoint_url(), text, outcome.kind if outcome and outcome.kind != "error" else None)
+                if outcome is not None else None,
                 chosen=chosen, line_count=max(text.count("\n") + 1, 1),
                 number=lambda n: home.number(n, lang), number_ms=lambda ms: home.number_ms(ms, lang),
                 base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows,
@@ -160,6 +171,53 @@ def query_page() -> Response:
     response.headers["Vary"] = "Accept-Language"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _endpoint_url() -> str:
+    """The SPARQL endpoint as a program elsewhere reaches it (the public URL, not the Host)."""
+    return _svc().config.public_base + "sparql"
+
+
+def _param_values(example: examples.Example | None) -> dict[str, str]:
+    """The example's parameters as the request gives them (else the file's defaults), for the form."""
+    if example is None:
+        return {}
+    single = request.args.get("param") if len(example.params) == 1 else None
+    return {p.name: request.args.get(p.name, single or p.default)[:examples.MAX_PARAM_CHARS] for p in example.params}
+
+
+def _bound_example(example: examples.Example, lang: str) -> str:
+    """The example's text with the request's parameter values bound (examples.bind checks each)."""
+    svc = _svc()
+    given = {p.name: request.args[p.name] for p in example.params if p.name in request.args}
+    if len(example.params) == 1 and not given and "param" in request.args:     # ?example=NAME&param=VALUE
+        given = {example.params[0].name: request.args["param"]}
+    return examples.bound(example, given, lang, svc.site.base, lambda iri: exists(svc.dataset, iri))
+
+
+@bp.get("/query/terms")
+def query_terms() -> Response:
+    """The editor's completion data in the page's language (completion.terms), built once per language."""
+    svc, lang = _svc(), page_lang()
+    doc = svc.documents.get(("query-terms", lang), lambda: Document.of(
+        (json.dumps(completion.terms(svc.dataset, svc.site, svc.prefixes, lang), ensure_ascii=False) + "\n")
+        .encode("utf-8"), JSON_TYPE))
+    return send_document(doc, vary="Accept-Language", cache_seconds=3600)
+
+
+@bp.get("/query/code")
+def query_code() -> Response:
+    """The code panel's snippets for a query, as JSON (snippets.py; the page's script asks for them
+    after each run, the page without script has them in its HTML)."""
+    text = request.args.get("query", "")
+    limit = _svc().config.max_query_bytes
+    if len(text.encode("utf-8")) > limit:
+        return Response(json.dumps({"error": f"query longer than {limit} bytes"}) + "\n", 413,
+                        content_type=JSON_TYPE)
+    form = request.args.get("form")
+    body = snippets.snippets(_endpoint_url(), text, form if form in ("select", "ask", "graph") else None)
+    return Response(json.dumps(body, ensure_ascii=False) + "\n", content_type=JSON_TYPE,
+                    headers={"Cache-Control": "public, max-age=3600"})
 
 
 DOWNLOAD_ACCEPT = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",

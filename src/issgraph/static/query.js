@@ -258,10 +258,14 @@
     show("error", [box]);
   }
 
-  function run() {
+  // Each run is a history entry (Back and Forward step through the queries); a run that Back or
+  // Forward asked for (fromHistory) only shows the entry's query again.
+  function run(fromHistory) {
+    if (window.issgraphPrepare) editor.value = window.issgraphPrepare(editor.value);   // editor.js: known prefixes
     var query = editor.value;
     var url = "/query?" + new URLSearchParams({ query: query, lang: lang }).toString();
-    history.replaceState(null, "", url);
+    if (fromHistory !== true && location.pathname + location.search !== url) history.pushState({ query: query }, "", url);
+    page.dispatchEvent(new CustomEvent("issgraph:run", { detail: { query: query } }));
     // The header's language switch keeps the query too.
     var switcher = document.querySelector("header.site a.lang");
     if (switcher) {
@@ -336,6 +340,12 @@
       editor.scrollTop = 0;
       run();
     });
+  });
+  window.addEventListener("popstate", function () {
+    var query = new URLSearchParams(location.search).get("query");
+    if (query === null) { location.reload(); return; }    // an example's or the empty page's address: the server draws it
+    editor.value = query;
+    run(true);
   });
   page.classList.add("scripted");
   renderGutter(+(document.getElementById("query-error") || { getAttribute: function () { return 0; } })
