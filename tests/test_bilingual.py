@@ -428,3 +428,17 @@ def test_a_person_who_mistypes_an_address_gets_a_page_in_their_language(client):
     for accept in ("*/*", "text/plain", "application/json", None):
         r = client.get("/no/such/page", headers={"Accept": accept} if accept else {})
         assert r.status_code == 404 and r.content_type == "text/plain; charset=utf-8"
+
+
+def test_the_scripts_tables_get_the_servers_words_for_dates_and_numbers(client):
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    r = client.post("/query/reader?lang=fa", json={"values": [["2008-03-09", xsd + "date"], ["2011-07", xsd + "gYearMonth"],
+                                                              ["1234", xsd + "integer"], ["2008-13-45", xsd + "date"],
+                                                              ["x", xsd + "string"]]})
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    day, month, number, bad, text = r.get_json()["forms"]
+    assert day.startswith("۱۹ اسفند ۱۳۸۶") and "میلادی" in day
+    assert "۲۰۱۱" in month and "۱۳۹۰" in month
+    assert number == "۱٬۲۳۴" and bad == "2008-13-45" and text == "x"
+    assert client.post("/query/reader?lang=en", json={"values": [["2008-03-09", xsd + "date"]]}).get_json()["forms"] == ["2008-03-09"]
+    assert client.post("/query/reader?lang=fa", data="not json").status_code == 400

@@ -220,6 +220,23 @@ def query_code() -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
+MAX_READER_VALUES = 500          # values one /query/reader request may ask for (a page of rows)
+
+
+@bp.post("/query/reader")
+def query_reader() -> Response:
+    """Dates and numbers of a result as the page's reader writes them (querypage.for_reader), for the
+    tables the page's script draws: both calendars and Persian digits, the same words as the server's."""
+    lang = page_lang()
+    try:
+        values = request.get_json(force=True)["values"]
+        pairs = [(str(v)[:64], str(d)[:128]) for v, d in values[:MAX_READER_VALUES]]
+    except Exception:                   # not JSON, not the shape asked for
+        return Response('expected {"values": [[value, datatype], ...]}\n', 400, content_type="text/plain; charset=utf-8")
+    body = json.dumps({"forms": [querypage.for_reader(v, d, lang) for v, d in pairs]}, ensure_ascii=False)
+    return Response(body + "\n", content_type=JSON_TYPE, headers={"Cache-Control": "no-store"})
+
+
 DOWNLOAD_ACCEPT = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",
                    "xml": "application/sparql-results+xml", "turtle": "text/turtle", "ntriples": "application/n-triples",
                    "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml"}

@@ -169,7 +169,7 @@ def cell(site: Site, term: dict | None, lang: str) -> Cell:
     datatype = term.get("datatype")
     if datatype in (None, XSD + "string"):
         datatype = None
-    return Cell("literal", text=_for_reader(value, datatype, lang), lang=term.get("xml:lang"),
+    return Cell("literal", text=for_reader(value, datatype, lang), lang=term.get("xml:lang"),
                 datatype=_short(site, datatype) if datatype else None, raw=value)
 
 
@@ -177,16 +177,20 @@ _NUMBERS = {XSD + t for t in ("integer", "decimal", "int", "long", "short", "non
                               "negativeInteger", "nonPositiveInteger", "unsignedInt")}
 
 
-def _for_reader(value: str, datatype: str | None, lang: str) -> str:
+def for_reader(value: str, datatype: str | None, lang: str) -> str:
     """A number or date of a result as the page's reader writes it: Persian digits and separators,
-    a Solar Hijri date first on Persian pages. English pages and other values show the lexical form."""
+    a Solar Hijri date first on Persian pages. English pages and other values show the lexical form
+    (also the page's script, through /query/reader, so both tables read the same)."""
     if lang != "fa" or datatype is None:
         return value
-    if datatype in _NUMBERS:
-        return i18n.number(value, lang)
-    if datatype in (XSD + "date", XSD + "gYearMonth", XSD + "gYear"):
-        first, other = i18n.both_calendars(value, datatype, lang)
-        return f"{first} ({other})" if other else first
+    try:
+        if datatype in _NUMBERS:
+            return i18n.number(value, lang)
+        if datatype in (XSD + "date", XSD + "gYearMonth", XSD + "gYear"):
+            first, other = i18n.both_calendars(value, datatype, lang)
+            return f"{first} ({other})" if other else first
+    except ValueError:                  # not a valid value of its datatype: as it was written
+        return value
     return value
 
 

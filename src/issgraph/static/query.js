@@ -114,9 +114,11 @@
       // the lexical form stays in the title.
       var numeric = lang === "fa" && dt && dt.indexOf(XSD) === 0 && NUMERIC.indexOf(dt.slice(XSD.length)) >= 0 &&
                     isFinite(Number(term.value));
-      td.appendChild(el("span", { "class": "literal", dir: "auto", lang: term["xml:lang"] || null,
-                                  title: numeric ? term.value : null },
-                        [numeric ? digits(Number(term.value).toLocaleString("en-US", { maximumFractionDigits: 20 })) : term.value]));
+      var span = el("span", { "class": "literal", dir: "auto", lang: term["xml:lang"] || null,
+                              title: numeric ? term.value : null },
+                    [numeric ? digits(Number(term.value).toLocaleString("en-US", { maximumFractionDigits: 20 })) : term.value]);
+      td.appendChild(span);
+      if (lang === "fa" && dt && DATES.indexOf(dt) >= 0) readerForm(span, term.value, dt);
       if (term["xml:lang"]) {
         td.appendChild(document.createTextNode(" "));
         var tag = term["xml:lang"], langs = words.langs || {};
@@ -127,6 +129,29 @@
       }
     }
     return td;
+  }
+
+  // Dates in both calendars on a Persian page, in the server's own words (querypage.for_reader via
+  // /query/reader): the cells drawn in one go are asked for together, then rewritten in place.
+  var DATES = [XSD + "date", XSD + "gYearMonth", XSD + "gYear"];
+  var pending = [];
+  function readerForm(span, value, datatype) {
+    pending.push([span, value, datatype]);
+    if (pending.length === 1) setTimeout(flushReaderForms, 0);
+  }
+  function flushReaderForms() {
+    var batch = pending.splice(0, 500);
+    if (pending.length) setTimeout(flushReaderForms, 0);
+    fetch("/query/reader?lang=" + encodeURIComponent(lang), {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ values: batch.map(function (p) { return [p[1], p[2]]; }) })
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (doc) {
+      if (!doc) return;
+      batch.forEach(function (p, i) {
+        var form = doc.forms[i];
+        if (form && form !== p[1]) { p[0].textContent = form; p[0].title = p[1]; }
+      });
+    }).catch(function () { /* the lexical form stays */ });
   }
 
   // --- a tiny Turtle highlighter (the same token classes as the server's) ---
