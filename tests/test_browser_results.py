@@ -13,7 +13,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .test_browser import CHROMEDRIVER, CHROMIUM, OPTIONS, browser, screenshot, script_errors, wait  # noqa: F401
+from .test_browser import (CHROMEDRIVER, CHROMIUM, OPTIONS, _editor_text, browser, screenshot,  # noqa: F401
+                           script_errors, wait)
 from .test_browser_bilingual import OVERFLOW
 from .test_query_results import BAR, BIG, GRAPH, SOURCES, TIMELINE
 
@@ -40,10 +41,8 @@ def no_script_browser():
 
 
 def run_in_editor(browser, query: str) -> None:
-    editor = browser.find_element(By.ID, "query")
-    browser.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
-                           editor, query)
-    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+    """Put the query in the editor (the CodeMirror one when the script made it) and run it with Ctrl+Enter."""
+    _editor_text(browser, query).send_keys(Keys.CONTROL, Keys.ENTER)
 
 
 def shown_rows(browser) -> list[list[str]]:
