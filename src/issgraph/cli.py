@@ -10,7 +10,8 @@ from pathlib import Path
 
 from . import __version__
 from .config import CANONICAL_BASE, Config, from_env
-from .dataset import LoadError, load
+from .dataset import LoadError
+from .stores import load
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -75,7 +76,7 @@ def _cell(term: dict | None) -> str:
 
 
 def cmd_query(args) -> int:
-    from .app import Services
+    from .services import Services
     from .protocol import ProtocolQuery
 
     text = args.query
@@ -101,7 +102,7 @@ def cmd_query(args) -> int:
 
 
 def cmd_dump(args) -> int:
-    from .app import prefixes_for
+    from .services import prefixes_for
     from .dumps import dump_bytes
     from .formats import BY_NAME
 

@@ -144,9 +144,9 @@ class Config:
 
     @property
     def store_endpoint(self) -> str:
-        """The remote store's SPARQL query endpoint (the store location without 'sparql+')."""
-        assert self.store_kind == "remote"
-        return self.store[len("sparql+"):]
+        """The remote store's SPARQL query endpoint (the store location without 'sparql+'); None for
+        the other kinds of store, whose queries this process answers."""
+        return self.store[len("sparql+"):] if self.store_kind == "remote" else None
 
     # Derived IRIs: every IRI of the dataset's own structure comes from the base.
     @property

@@ -17,7 +17,7 @@ from . import examples, home, pictures, querypage
 from .documents import Document
 from .figures import figures
 from .i18n import word
-from .linked import page_lang, render_page, send_document
+from .web import page_lang, render_page, send_document, svc as _svc
 from .messages import explain
 from .protocol import ProtocolQuery
 from .discovery import schema_org_json
@@ -29,12 +29,6 @@ JSON_TYPE = "application/json; charset=utf-8"
 MAX_MESSAGE_CHARS = 4000
 PICTURES = {"timeline": pictures.TIMELINE_QUERY, "module-shares": pictures.CHART_QUERY}
 _lock = threading.Lock()
-
-
-def _svc():
-    from .app import services
-
-    return services(current_app)
 
 
 def _search() -> Search:
