@@ -208,10 +208,6 @@ class Dataset:
         """The default graph's triples (data ∪ ontology ∪ inferred), sorted so that writers give stable bytes."""
         return sorted(set(self.data) | set(self.ontology) | set(self.inferred), key=str)
 
-    @cached_property
-    def index(self) -> "TripleIndex":
-        return TripleIndex(self)
-
     def rdflib_graphs(self):
         """(data, ontology, shapes, inferred) as rdflib Graphs, for validation with pyshacl."""
         from rdflib import Graph
@@ -222,21 +218,6 @@ class Dataset:
 def ntriples(triples) -> str:
     """N-Triples text of some triples (Oxigraph terms print as N-Triples)."""
     return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
-
-
-class TripleIndex:
-    """The default graph's triples by subject and by object, looked up in the store."""
-
-    def __init__(self, dataset: Dataset):
-        self.dataset = dataset
-
-    def outgoing(self, node) -> list[ox.Triple]:
-        """Triples whose subject is `node`."""
-        return self.dataset.match(subject=node)
-
-    def incoming(self, node) -> list[ox.Triple]:
-        """Triples whose object is `node`."""
-        return self.dataset.match(obj=node)
 
 
 class Sources:

@@ -47,7 +47,7 @@ def resource_document(name: str, fmt: formats.Format, lang: str) -> Document:
         return _not_found(iri, fmt, lang)
 
     def build() -> Document:
-        desc = describe(svc.dataset, iri)
+        desc = describe(svc.dataset, iri, known=True)
         if fmt is formats.HTML:
             return render_page("resource.html", lang, path=f"/resource/{url_path(name)}",
                                v=resource_view(svc.site, desc, lang),

@@ -21,7 +21,7 @@ from .web import page_lang, render_page, send_document, svc as _svc
 from .messages import explain
 from .protocol import ProtocolQuery
 from .discovery import schema_org_json
-from .search import MAX_QUERY_CHARS, BadQuery, Search, check_query
+from .search import MAX_QUERY_CHARS, BadQuery, Search, check_search_words
 
 bp = Blueprint("pages", __name__)
 SVG_TYPE = "image/svg+xml; charset=utf-8"
@@ -218,7 +218,7 @@ def search_page() -> Response:
     raw = request.args.get("q", "")
     as_json = _wants_json()
     try:
-        q = check_query(raw)
+        q = check_search_words(raw)
     except BadQuery as err:
         reason = str(err)
         message = (word("s_empty", lang) if reason == "empty"

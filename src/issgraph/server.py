@@ -166,7 +166,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
 
 def _serve(config: Config, dataset, host: str, port: int, workers: int | None, worker_class: str,
            threads: int, server: str) -> int:
-    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
+    workers = workers or config.workers or (os.cpu_count() or 1)
     evaluator_memory, worker_memory = ceilings(workers, config.evaluators)
     config = config.replace(evaluator_memory=config.evaluator_memory or evaluator_memory,
                             worker_memory=config.worker_memory or worker_memory)

@@ -213,7 +213,7 @@ def _rows(site: Site, by_pred: dict, lang: str, skip: set[str]) -> list[Row]:
             continue   # shown beside the Gregorian date
         values = sorted((_value(site, o, lang, solar, pred) for o in objects), key=_value_order(lang))
         rows.append(Row(site.link(pred, lang), values))
-    rows.sort(key=lambda r: (r.predicate["iri"] != RDF_TYPE, i18n.sort_key(r.predicate["label"])))
+    rows.sort(key=lambda r: (r.predicate["iri"] != RDF_TYPE, i18n.sort_key(r.predicate["label"]), r.predicate["iri"]))
     return rows
 
 
@@ -224,9 +224,9 @@ def _incoming(site: Site, description: Description, lang: str) -> list[dict]:
         if isinstance(t.subject, ox.NamedNode):
             grouped.setdefault(t.subject.value, []).append(t.predicate.value)
     entries = [{"subject": site.link(s, lang),
-                "predicates": sorted((site.link(p, lang) for p in set(preds)), key=lambda l: i18n.sort_key(l["label"]))}
+                "predicates": sorted((site.link(p, lang) for p in set(preds)), key=lambda l: (i18n.sort_key(l["label"]), l["iri"]))}
                for s, preds in grouped.items()]
-    return sorted(entries, key=lambda e: i18n.sort_key(e["subject"]["label"]))
+    return sorted(entries, key=lambda e: (i18n.sort_key(e["subject"]["label"]), e["subject"]["iri"]))
 
 
 def _passages(site: Site, description: Description, by_pred: dict, lang: str) -> list[dict]:

@@ -14,9 +14,6 @@ from .formats import NotAcceptable, UnknownFormat, negotiate
 from .i18n import LANGS, word
 from .services import Services, services
 
-FORMAT_LABELS = {"turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD", "rdfxml": "RDF/XML"}
-
-
 def svc() -> Services:
     """The app's services (dataset, site, documents) for this request."""
     return services(current_app)
@@ -71,7 +68,7 @@ def url_path(name: str) -> str:
 
 def format_links(prefix: str) -> list[dict]:
     """Links to a document's RDF formats: '/data/X' -> /data/X.ttl, /data/X.nt, …"""
-    return [{"href": f"{prefix}.{f.extension}", "media_type": f.media_type, "label": FORMAT_LABELS[f.name]}
+    return [{"href": f"{prefix}.{f.extension}", "media_type": f.media_type, "label": f.label}
             for f in formats.GRAPH]
 
 
