@@ -322,7 +322,7 @@ def test_the_figures_are_computed_from_the_graph(dataset):
     f = figures(dataset)
     owl, rdf = "http://www.w3.org/2002/07/owl#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     ns = dataset.config.base_iri + "ontology#"
-    default = set(dataset.data) | set(dataset.ontology)
+    default = set(dataset.data) | set(dataset.ontology) | set(dataset.inferred)   # the served default graph
     assert f.triples == len(default)
     assert (f.data_triples, f.ontology_triples) == (len(set(dataset.data)), len(set(dataset.ontology)))
     named = lambda t: isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(ns)
