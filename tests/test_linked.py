@@ -506,7 +506,7 @@ def test_documents_are_built_once(app, dataset, monkeypatch):
 
     calls = []
     real = linked.describe
-    monkeypatch.setattr(linked, "describe", lambda ds, iri: calls.append(iri) or real(ds, iri))
+    monkeypatch.setattr(linked, "describe", lambda ds, iri, **kw: calls.append(iri) or real(ds, iri, **kw))
     fresh = create_app(app.extensions["issgraph"].config, dataset)
     try:
         client = fresh.test_client()

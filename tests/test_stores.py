@@ -662,25 +662,25 @@ def test_directory_store_refuses_another_base_or_a_plain_directory(directory, tm
 def test_directory_store_is_opened_only_when_first_needed(directory, dataset):
     """Opening the dataset reads no triples (counts come from the store's metadata); the first
     reader opens the store in its own process."""
-    from issgraph.dataset import load
+    from issgraph.stores import load
 
     stored = load(Config(store=str(directory)))
     assert stored.counts == dataset.counts
-    assert stored._handles == {}
+    assert stored.backend._handles == {}
     assert set(stored.data) == set(dataset.data)
-    assert list(stored._handles) == [os.getpid()]
+    assert list(stored.backend._handles) == [os.getpid()]
     assert stored.version == dataset.version
 
 
 def test_a_process_that_forks_workers_reads_the_store_through_a_child(directory, dataset):
-    from issgraph.dataset import load
+    from issgraph.stores import load
 
     stored = load(Config(store=str(directory)))
     stored.keep_store_closed_here()
     with pytest.raises(RuntimeError, match="must not open"):
         stored.store
     assert set(stored.ontology) == set(dataset.ontology)      # read by a child process
-    assert stored._handles == {}
+    assert stored.backend._handles == {}
 
 
 class FakeStore:

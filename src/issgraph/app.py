@@ -7,43 +7,20 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from .config import Config, from_env
-from .dataset import Dataset, load
-from .engine import make_engine
-from .executor import Executor
+from .dataset import Dataset
+from .endpoint import bp as endpoint_bp
 from .fastpath import COMMON_HEADERS, Entrance, request_id
+from .linked import bp as linked_bp
 from .links import HTML_HEADERS
-from .memory import ceilings
-from .namespaces import prefixes_for as _prefixes_for
-from .netguard import isolation
-from .operations import Metrics, Observed, route_finder
-from .sparql import QueryService
-from .documents import Documents
-from .views import Site
+from .operations import Observed, route_finder
+from .pages import bp as pages_bp, error_page
+from .published import bp as published_bp
+from .services import Services, prefixes_for, services
+from .stores import load
+
+__all__ = ["create_app", "Services", "services", "prefixes_for"]   # the last three re-exported for callers
 
 log = logging.getLogger("issgraph")
-
-def prefixes_for(config: Config) -> dict[str, str]:
-    return _prefixes_for(config.base_iri)
-
-
-class Services:
-    """What the routes use: the dataset, the query service and its executor."""
-
-    def __init__(self, config: Config, dataset: Dataset):
-        self.config = config
-        self.dataset = dataset
-        self.prefixes = prefixes_for(config)
-        self.isolate = isolation(config.store_endpoint if config.store_kind == "remote" else None)
-        self.metrics = Metrics(config.store_kind, config.engine)
-        self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
-                                 size=config.evaluators, isolate=self.isolate, on_event=self.metrics.event,
-                                 memory_limit=config.evaluator_memory or ceilings(1, config.evaluators)[0],
-                                 per_client=config.max_client_evaluations,
-                                 max_answer_bytes=config.max_answer_bytes,
-                                 recycle_after_bytes=config.recycle_after_bytes)
-        self.queries = QueryService(config, self.executor)
-        self.site = Site(dataset)
-        self.documents = Documents(dataset, self.prefixes)
 
 
 def create_app(config: Config | None = None, dataset: Dataset | None = None) -> Flask:
@@ -57,11 +34,6 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
     # The entrance answers repeated requests and SPARQL without Flask; Observed counts all of them.
     svc.entrance = Entrance(app.wsgi_app, svc.queries, config.max_request_bytes, config.cache_bytes, config)
     app.wsgi_app = Observed(svc.entrance, svc.metrics, route_finder(app.url_map))
-
-    from .endpoint import bp as endpoint_bp
-    from .linked import bp as linked_bp
-    from .pages import bp as pages_bp, error_page
-    from .published import bp as published_bp
 
     app.register_blueprint(endpoint_bp)
     app.register_blueprint(linked_bp)
@@ -103,6 +75,3 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
 
     return app
 
-
-def services(app: Flask) -> Services:
-    return app.extensions["issgraph"]

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from . import __version__
 from .config import CANONICAL_BASE, Config, from_env
-from .dataset import LoadError, load
+from .dataset import LoadError
+from .formats import DATASET, GRAPH, RESULTS
+from .stores import load
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -75,7 +77,7 @@ def _cell(term: dict | None) -> str:
 
 
 def cmd_query(args) -> int:
-    from .app import Services
+    from .services import Services
     from .protocol import ProtocolQuery
 
     text = args.query
@@ -101,7 +103,7 @@ def cmd_query(args) -> int:
 
 
 def cmd_dump(args) -> int:
-    from .app import prefixes_for
+    from .services import prefixes_for
     from .dumps import dump_bytes
     from .formats import BY_NAME
 
@@ -266,13 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     files(p)
     p.add_argument("query", help="a .rq file, the query text, or - for standard input")
     p.add_argument("--format", default="table",
-                   choices=("table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml"))
+                   choices=("table", *(f.name for f in (*RESULTS, *GRAPH))))     # the formats table's
     p.add_argument("--engine", choices=("oxigraph", "rdflib"))
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("dump", help="write the whole dataset in one format, byte for byte as /dumps/ serves it")
     files(p)
-    p.add_argument("--format", default="turtle", help="turtle, ntriples, jsonld, rdfxml, nquads or trig")
+    p.add_argument("--format", default="turtle", help=", ".join(f.name for f in (*GRAPH, *DATASET)))
     p.add_argument("--gzip", action="store_true")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_dump)

@@ -43,6 +43,7 @@ class Config:
     max_rows: int = 10000              # results beyond this are cut, and the response says so
     max_request_bytes: int = 1 << 20   # whole request bodies beyond this get 413
     evaluators: int = 1                # evaluator processes per web worker (one per request thread)
+    workers: int = 0                   # web worker processes of `issgraph serve`; 0: one per CPU
     validate_on_start: bool = True
     log_level: str = "info"            # issgraph's logs (JSON lines): debug, info, warning, error
     cache_dir: Path | None = None      # where validation results are cached; None: no cache
@@ -145,9 +146,9 @@ class Config:
 
     @property
     def store_endpoint(self) -> str:
-        """The remote store's SPARQL query endpoint (the store location without 'sparql+')."""
-        assert self.store_kind == "remote"
-        return self.store[len("sparql+"):]
+        """The remote store's SPARQL query endpoint (the store location without 'sparql+'); None for
+        the other kinds of store, whose queries this process answers."""
+        return self.store[len("sparql+"):] if self.store_kind == "remote" else None
 
     # Derived IRIs: every IRI of the dataset's own structure comes from the base.
     @property

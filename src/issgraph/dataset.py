@@ -8,8 +8,6 @@ and column, never a traceback.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -65,22 +63,45 @@ def iter_turtle(data: bytes, path: Path, base_iri: str = CANONICAL_BASE, bnode_p
         raise LoadError(path, str(err)) from None
 
 
+class Held:
+    """The graphs held in this process's memory, in one Oxigraph store: the backend a dataset
+    parsed from its files has. The other kinds of store (on disk, remote) live in `stores`, and
+    give a `Dataset` the same four methods, so it never asks which it holds."""
+
+    kind = "memory"
+    endpoint: str | None = None          # a remote store's SPARQL endpoint, where queries go instead
+    origin = ""                          # where the graphs were read from, for the start-up line
+
+    def __init__(self, store: ox.Store):
+        self._store = store
+
+    def store(self) -> ox.Store:
+        return self._store
+
+    def graph(self, iri: str) -> list[ox.Triple]:
+        return [q.triple for q in self.store().quads_for_pattern(None, None, None, ox.NamedNode(iri))]
+
+    def quads(self, iris) -> Iterator[ox.Quad]:
+        store = self.store()
+        for iri in iris:
+            yield from store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+
+    def keep_closed_here(self) -> None:
+        """Nothing to keep closed: the store is this process's memory."""
+
+
 class Dataset:
     """The served dataset: four named graphs in one store (data, ontology, shapes, inferred) and,
     as the default graph, data ∪ ontology ∪ inferred.
 
-    The store is in memory (built from the files, or from a remote store's graphs), or an
-    on-disk Oxigraph store that each process opens for itself, read-only, when it first needs it.
+    It holds one backend (`Held` in memory here; `stores` has the on-disk and the remote ones)
+    and reads every graph through it, never asking which kind it is.
     """
 
-    def __init__(self, config: Config, store: ox.Store | None, source_hash: str, modified: datetime,
-                 counts: tuple[int, ...] | None = None, directory: Path | None = None):
-        self.config, self.source_hash, self.modified = config, source_hash, modified
-        self._store, self._directory = store, directory
-        self._handles: dict[int, ox.Store] = {}
-        self._no_store_in: int | None = None
+    def __init__(self, config: Config, backend: "Held", source_hash: str, modified: datetime,
+                 counts: tuple[int, ...] | None = None):
+        self.config, self.backend, self.source_hash, self.modified = config, backend, source_hash, modified
         self._counts = counts
-        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, config: Config, data: Iterable[ox.Triple], ontology: Iterable[ox.Triple],
@@ -95,11 +116,11 @@ class Dataset:
         for iri, triples in zip(config.graph_iris, (data, ontology, shapes, inferred)):
             g = ox.NamedNode(iri)
             store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
-        return cls(config, store, source_hash, modified)
+        return cls(config, Held(store), source_hash, modified)
 
     def with_config(self, config: Config) -> "Dataset":
         """The same store under another configuration (e.g. another engine)."""
-        return Dataset(config, self._store, self.source_hash, self.modified, self._counts, self._directory)
+        return Dataset(config, self.backend, self.source_hash, self.modified, self._counts)
 
     @property
     def version(self) -> str:
@@ -111,37 +132,18 @@ class Dataset:
     @property
     def store(self) -> ox.Store:
         """The store holding the named graphs, each once (the default graph is given per query)."""
-        if self._directory is None:
-            return self._store
-        pid = os.getpid()
-        handle = self._handles.get(pid)
-        if handle is None:
-            if pid == self._no_store_in:
-                raise RuntimeError("this process forks workers: it must not open the on-disk store itself")
-            from .stores import open_directory
-
-            with self._lock:
-                handle = self._handles.get(pid) or open_directory(self._directory)
-                self._handles = {pid: handle}      # a handle inherited through fork is not used
-        return handle
+        return self.backend.store()
 
     def keep_store_closed_here(self) -> None:
-        """Promise that this process (one that forks workers) never opens an on-disk store.
-
-        A RocksDB handle opened before fork leaves each child a thread pool that does not exist
-        (the children abort when they exit); graphs this process needs are read by a child process.
-        """
-        self._no_store_in = os.getpid()
+        """Promise that this process (one that forks workers) never opens an on-disk store itself
+        (see stores.Directory); a store held in memory has nothing to keep closed."""
+        self.backend.keep_closed_here()
 
     # --- reading ---------------------------------------------------------------------------
 
     def graph(self, iri: str) -> list[ox.Triple]:
         """Every triple of one named graph, in the store's order."""
-        if self._directory is not None and os.getpid() == self._no_store_in:
-            from .stores import read_graph
-
-            return read_graph(self._directory, iri)
-        return [q.triple for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))]
+        return self.backend.graph(iri)
 
     @property
     def data(self) -> list[ox.Triple]:
@@ -168,13 +170,7 @@ class Dataset:
 
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad of the named graphs, streamed from the store."""
-        if self._directory is not None and os.getpid() == self._no_store_in:
-            for iri in self.config.graph_iris:
-                g = ox.NamedNode(iri)
-                yield from (ox.Quad(t.subject, t.predicate, t.object, g) for t in self.graph(iri))
-            return
-        for iri in self.config.graph_iris:
-            yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+        yield from self.backend.quads(self.config.graph_iris)
 
     def match(self, subject=None, predicate=None, obj=None, graphs: tuple[str, ...] | None = None) -> list[ox.Triple]:
         """Triples matching a pattern in the served default graph (data ∪ ontology ∪ inferred), or in `graphs`."""
@@ -212,10 +208,6 @@ class Dataset:
         """The default graph's triples (data ∪ ontology ∪ inferred), sorted so that writers give stable bytes."""
         return sorted(set(self.data) | set(self.ontology) | set(self.inferred), key=str)
 
-    @cached_property
-    def index(self) -> "TripleIndex":
-        return TripleIndex(self)
-
     def rdflib_graphs(self):
         """(data, ontology, shapes, inferred) as rdflib Graphs, for validation with pyshacl."""
         from rdflib import Graph
@@ -226,21 +218,6 @@ class Dataset:
 def ntriples(triples) -> str:
     """N-Triples text of some triples (Oxigraph terms print as N-Triples)."""
     return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
-
-
-class TripleIndex:
-    """The default graph's triples by subject and by object, looked up in the store."""
-
-    def __init__(self, dataset: Dataset):
-        self.dataset = dataset
-
-    def outgoing(self, node) -> list[ox.Triple]:
-        """Triples whose subject is `node`."""
-        return self.dataset.match(subject=node)
-
-    def incoming(self, node) -> list[ox.Triple]:
-        """Triples whose object is `node`."""
-        return self.dataset.match(obj=node)
 
 
 class Sources:
@@ -265,15 +242,8 @@ class Sources:
 
 def load(config: Config, sources: Sources | None = None, into: ox.Store | None = None) -> Dataset:
     """Parse the three source files named by the config into a store (a new in-memory one unless
-    `into` is given) and add the inferred graph computed from them, or, with `config.store` set,
-    open that store."""
-    if config.store is not None:
-        from .stores import StoreError, open_dataset
-
-        try:
-            return open_dataset(config)
-        except StoreError as err:
-            raise LoadError(Path("."), str(err)) from None
+    `into` is given) and add the inferred graph computed from them. (`stores.load` opens a
+    configured store instead, and is what the app and the CLI call.)"""
     sources = sources or Sources(config)
     store = ox.Store() if into is None else into
     parsed = [list(iter_turtle(data, path, bnode_prefix=prefix, new_base=config.base_iri))
@@ -282,4 +252,4 @@ def load(config: Config, sources: Sources | None = None, into: ox.Store | None =
     for triples, iri in zip(parsed, config.graph_iris):
         g = ox.NamedNode(iri)
         store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
-    return Dataset(config, store, sources.hash, sources.modified)
+    return Dataset(config, Held(store), sources.hash, sources.modified)

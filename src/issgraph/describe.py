@@ -5,9 +5,8 @@ its incoming triples (with what the blank nodes among their subjects say: the re
 statements about it, each with its passage), the labels of everything it links to, and its provenance: the
 passages it is stated in with their words.
 
-Descriptions are read from the parsed triples through an index built once per dataset, not
-from the Oxigraph store: the store keeps numbers in canonical form (100000000000.0 becomes
-100000000000), and a description must say exactly what the dumps and the source files say.
+Descriptions are read from the dataset's store with `Dataset.match` (the served default graph):
+the same store SPARQL and the dumps read, so a page says what they say.
 """
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .dataset import Dataset, TripleIndex
+from .dataset import Dataset
 
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
@@ -25,7 +24,7 @@ def _iss(dataset: Dataset, local: str) -> ox.NamedNode:
     return ox.NamedNode(dataset.config.base_iri + "ontology#" + local)
 
 
-def _closure(index: TripleIndex, start) -> list[ox.Triple]:
+def _closure(dataset: Dataset, start) -> list[ox.Triple]:
     """Outgoing triples of `start`, following blank nodes (a concise bounded description)."""
     out, seen, stack = [], set(), [start]
     while stack:
@@ -33,7 +32,7 @@ def _closure(index: TripleIndex, start) -> list[ox.Triple]:
         if node in seen:
             continue
         seen.add(node)
-        for t in index.outgoing(node):
+        for t in dataset.match(subject=node):
             out.append(t)
             if isinstance(t.object, ox.BlankNode):
                 stack.append(t.object)
@@ -64,26 +63,26 @@ class Description:
         return sorted(set(self.outgoing) | set(self.incoming) | set(self.context), key=str)
 
 
-def describe(dataset: Dataset, iri: str) -> Description | None:
-    """The description of `iri`, or None when the graph says nothing about it."""
-    if not exists(dataset, iri):
+def describe(dataset: Dataset, iri: str, known: bool = False) -> Description | None:
+    """The description of `iri`, or None when the graph says nothing about it (`known`: the caller
+    has just asked `exists`, so it is not asked twice)."""
+    if not known and not exists(dataset, iri):
         return None
-    index = dataset.index
     node = ox.NamedNode(iri)
-    outgoing = _closure(index, node)
-    incoming = list(index.incoming(node))
+    outgoing = _closure(dataset, node)
+    incoming = dataset.match(obj=node)
     # A blank node pointing here is a statement about this resource (rdf:Statement, whose
     # passage is its provenance): show what it says, as the outgoing blank nodes are shown.
     for t in list(incoming):
         if isinstance(t.subject, ox.BlankNode):
-            incoming += [u for u in _closure(index, t.subject) if u != t]
+            incoming += [u for u in _closure(dataset, t.subject) if u != t]
     linked = {t.object for t in outgoing if isinstance(t.object, ox.NamedNode)}
     linked |= {t.subject for t in incoming} | {t.predicate for t in (*outgoing, *incoming)}
-    context = [t for other in linked - {node} for t in index.outgoing(other) if t.predicate == RDFS_LABEL]
+    context = [t for other in linked - {node} for t in dataset.match(subject=other) if t.predicate == RDFS_LABEL]
     stated_in = _iss(dataset, "statedIn")
     for t in outgoing:
         if t.predicate == stated_in:
-            context += index.outgoing(t.object)
+            context += dataset.match(subject=t.object)
     return Description(iri, outgoing, incoming, context)
 
 

@@ -1,7 +1,7 @@
 """The /sparql route: read the request, call the query service, send its bytes."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, redirect, request
+from flask import Blueprint, Response, g, redirect, request
 
 from . import formats
 from .engine import write_graph
@@ -10,6 +10,7 @@ from .formats import NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolError, parse_request
 from .service_description import describe_service
 from .sparql import Reply
+from .web import svc as _svc
 
 bp = Blueprint("endpoint", __name__)
 SD_OFFERS = (*formats.GRAPH, formats.HTML)
@@ -25,9 +26,7 @@ def _send(reply: Reply) -> Response:
 
 
 def _service_description(accept: str | None, format_param: str | None) -> Response:
-    from .app import services
-
-    svc = services(current_app)
+    svc = _svc()
     try:
         fmt = negotiate(accept, SD_OFFERS, format_param)
     except (NotAcceptable, UnknownFormat) as err:
@@ -45,8 +44,6 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def sparql() -> Response:
     """SPARQL 1.1 Protocol query operation (GET, POST form, POST direct) and service description."""
-    from .app import services
-
     if request.method == "OPTIONS":
         return Response(status=204, headers={
             "Allow": "GET, POST, HEAD, OPTIONS",
@@ -62,4 +59,4 @@ def sparql() -> Response:
     accept = request.headers.get("Accept")
     if pq.query is None:
         return _service_description(accept, pq.param("format"))
-    return _send(services(current_app).queries.answer(pq, accept, g.request_id, request.remote_addr or "-"))
+    return _send(_svc().queries.answer(pq, accept, g.request_id, request.remote_addr or "-"))

@@ -18,6 +18,7 @@ from . import results
 from .dataset import Dataset, ntriples
 from .formats import Format
 from .skolem import unskolemizer
+from .stores import StoreError, request
 
 
 class QueryError(Exception):
@@ -322,8 +323,6 @@ class RemoteEngine:
         return params
 
     def run(self, job: QueryJob, fmt: Format) -> Answer:
-        from .stores import StoreError, request
-
         _check_syntax(job.text, job.base_iri)
         results = answer_kind(job.form) == "results"
         accept = (RESULTS_ACCEPT if results else GRAPH_ACCEPT)
@@ -398,7 +397,7 @@ ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}
 
 def engine_class(config):
     """The class of engine the config names (a remote store answers queries itself)."""
-    return RemoteEngine if config.store_kind == "remote" else ENGINES[config.engine]
+    return RemoteEngine if config.store_endpoint else ENGINES[config.engine]
 
 
 _EMPTY = ox.Store()

@@ -19,6 +19,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Callable
 
+from . import netguard
 from .engine import Answer, QueryError, QueryJob, StoreTimeout, StoreUnavailable
 from .formats import BY_NAME, Format
 
@@ -90,8 +91,6 @@ def _too_big(size: int, limit: int) -> str:
 
 def _child_main(conn: Connection, engine, memory_limit: int | None, isolate: Callable[[], str]) -> None:
     """The evaluator loop: read (job, format) pairs, answer each, exit on EOF."""
-    from . import netguard
-
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -184,8 +183,6 @@ class Executor:
         `max_answer_bytes`: larger answers are refused in the evaluator; `recycle_after_bytes`: an
         evaluator that produced a larger answer is replaced (its memory returns to the system);
         `on_event`: told of timeouts and restarts (for metrics)."""
-        from . import netguard
-
         self._factory = engine_factory
         self._isolate = isolate or netguard.isolate_process
         self.timeout = timeout

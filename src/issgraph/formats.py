@@ -13,6 +13,9 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
+
+
 @dataclass(frozen=True)
 class Format:
     name: str               # short name used in ?format= and on the command line
@@ -23,6 +26,13 @@ class Format:
     rdf: ox.RdfFormat | None = None
     also_accepts: tuple[str, ...] = ()   # other media types clients use for this format
     spellings: tuple[str, ...] = ()      # other names clients put in format=/output=/results=
+    label: str = ""                      # its name for people (download links, tables)
+    w3c: str | None = None               # its IRI at http://www.w3.org/ns/formats/, where W3C names it
+
+    @property
+    def iri(self) -> str | None:
+        """W3C's IRI for the format (service descriptions and VoID name formats by it)."""
+        return W3C_FORMATS + self.w3c if self.w3c else None
 
     @property
     def content_type(self) -> str:
@@ -39,35 +49,37 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format("json", "application/sparql-results+json", "srj", "results", ("srj",),
            also_accepts=("application/json",),
-           spellings=("sparql-results+json", "application/javascript", "text/javascript", "js")),
+           spellings=("sparql-results+json", "application/javascript", "text/javascript", "js"),
+           label="JSON", w3c="SPARQL_Results_JSON"),
     Format("xml", "application/sparql-results+xml", "srx", "results", ("srx",),
-           also_accepts=("application/xml", "text/xml"), spellings=("sparql-results+xml",)),
-    Format("csv", "text/csv", "csv", "results"),
-    Format("tsv", "text/tab-separated-values", "tsv", "results", spellings=("tab-separated-values",)),
+           also_accepts=("application/xml", "text/xml"), spellings=("sparql-results+xml",),
+           label="XML", w3c="SPARQL_Results_XML"),
+    Format("csv", "text/csv", "csv", "results", label="CSV", w3c="SPARQL_Results_CSV"),
+    Format("tsv", "text/tab-separated-values", "tsv", "results", spellings=("tab-separated-values",),
+           label="TSV", w3c="SPARQL_Results_TSV"),
     Format("turtle", "text/turtle", "ttl", "graph", ("ttl",), ox.RdfFormat.TURTLE,
            also_accepts=("application/x-turtle", "text/n3"),
            spellings=("n3", "application/turtle", "text/rdf+n3", "application/n3", "application/x-nice-turtle",
-                      "text/x-nice-turtle")),
+                      "text/x-nice-turtle"), label="Turtle", w3c="Turtle"),
     Format("ntriples", "application/n-triples", "nt", "graph", ("nt", "n-triples"), ox.RdfFormat.N_TRIPLES,
-           also_accepts=("text/plain",), spellings=("n-triple", "ntriple", "text/ntriples")),
+           also_accepts=("text/plain",), spellings=("n-triple", "ntriple", "text/ntriples"),
+           label="N-Triples", w3c="N-Triples"),
     Format("jsonld", "application/ld+json", "jsonld", "graph", ("json-ld",), ox.RdfFormat.JSON_LD,
            also_accepts=("application/json",),
            # Not "json": for a graph it falls back to Accept, as the query page and the CLI rely on.
-           spellings=("ld+json", "application/x-json+ld")),
+           spellings=("ld+json", "application/x-json+ld"), label="JSON-LD", w3c="JSON-LD"),
     Format("rdfxml", "application/rdf+xml", "rdf", "graph", ("rdf", "rdf-xml", "xml-rdf"), ox.RdfFormat.RDF_XML,
            also_accepts=("application/xml", "text/xml"),
-           spellings=("rdf+xml", "xml", "rdf/xml", "rdfxml-abbrev", "application/rdf")),
+           spellings=("rdf+xml", "xml", "rdf/xml", "rdfxml-abbrev", "application/rdf"), label="RDF/XML", w3c="RDF_XML"),
     Format("nquads", "application/n-quads", "nq", "dataset", ("nq", "n-quads"), ox.RdfFormat.N_QUADS,
-           spellings=("text/x-nquads",)),
+           spellings=("text/x-nquads",), label="N-Quads", w3c="N-Quads"),
     Format("trig", "application/trig", "trig", "dataset", (), ox.RdfFormat.TRIG,
-           spellings=("application/x-trig",)),
-    Format("html", "text/html", "html", "page", also_accepts=("application/xhtml+xml",)),
+           spellings=("application/x-trig",), label="TriG", w3c="TriG"),
+    Format("html", "text/html", "html", "page", also_accepts=("application/xhtml+xml",), label="HTML"),
 )
 
 BY_NAME: dict[str, Format] = {}
-BY_MEDIA_TYPE: dict[str, Format] = {}
 for _f in FORMATS:
-    BY_MEDIA_TYPE[_f.media_type] = _f
     for _n in (_f.name, _f.extension, *_f.aliases, _f.media_type):
         BY_NAME.setdefault(_n, _f)
 

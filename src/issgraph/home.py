@@ -25,9 +25,8 @@ START_CLASSES = ("SpaceStation", "Country", "SpaceAgency", "PrivateCompany", "Su
 
 
 def number(n: int, lang: str) -> str:
-    """1470 -> '1,470' in English, '۱٬۴۷۰' in Persian."""
-    text = f"{n:,}"
-    return i18n.digits(text.replace(",", "٬"), lang) if lang == "fa" else text
+    """1470 -> '1,470' in English, '۱٬۴۷۰' in Persian (i18n.number's, for a count)."""
+    return i18n.number(str(n), lang)
 
 
 def number_ms(ms: float, lang: str) -> str:

@@ -239,7 +239,7 @@ def health() -> tuple[int, list, bytes]:
 
 def readiness(services) -> tuple[int, list, bytes]:
     """Readiness: the store is open and a query answers (through the evaluator, as any query)."""
-    checks: dict = {"store": services.config.store_kind}
+    checks: dict = {"store": services.dataset.backend.kind}
     try:
         services.dataset.counts            # the store opens (on-disk) or was read (remote)
         reply = services.queries.answer(ProtocolQuery(query="ASK { }", params=(("format", "json"),)), None, "ready")

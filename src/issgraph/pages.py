@@ -18,11 +18,11 @@ from .describe import exists
 from .documents import Document
 from .figures import figures
 from .i18n import word
-from .linked import page_lang, render_page, send_document
+from .web import page_lang, render_page, send_document, svc as _svc
 from .messages import explain
 from .protocol import ProtocolQuery
 from .discovery import schema_org_json
-from .search import MAX_QUERY_CHARS, BadQuery, Search, check_query
+from .search import MAX_QUERY_CHARS, BadQuery, Search, check_search_words
 
 bp = Blueprint("pages", __name__)
 SVG_TYPE = "image/svg+xml; charset=utf-8"
@@ -30,12 +30,6 @@ JSON_TYPE = "application/json; charset=utf-8"
 MAX_MESSAGE_CHARS = 4000
 PICTURES = {"timeline": pictures.TIMELINE_QUERY, "module-shares": pictures.CHART_QUERY}
 _lock = threading.Lock()
-
-
-def _svc():
-    from .app import services
-
-    return services(current_app)
 
 
 def _search() -> Search:
@@ -325,7 +319,7 @@ def search_page() -> Response:
     raw = request.args.get("q", "")
     as_json = _wants_json()
     try:
-        q = check_query(raw)
+        q = check_search_words(raw)
     except BadQuery as err:
         reason = str(err)
         message = (word("s_empty", lang) if reason == "empty"

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 
 import jdatetime
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 
 from . import formats, i18n, operations
 from .changes import changeset_triples, diff, side_of_release
@@ -19,7 +19,8 @@ from .dcat import citation
 from .discovery import robots_txt, sitemap_xml
 from .documents import Document
 from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
-from .linked import _choose, dump_document, format_links, page_lang, render_page, send_document
+from .web import (choose as _choose, dump_document, format_links, page_lang, render_page, send_document,
+                  svc as _svc)
 from .namespaces import prefixes_for
 from .statements import CONTENT_TYPE as STATEMENTS_TYPE, FILE_NAME as STATEMENTS_FILE, statements_turtle
 from .releases import (CANONICAL_FILE, MANIFEST, Release, canonical_name, catalogue, dataset_facts,
@@ -73,12 +74,6 @@ WORDS = {
 def t_for(lang: str):
     """The word-lookup function of these pages' templates."""
     return lambda key: WORDS[key][1 if lang == "fa" else 0]
-
-
-def _svc():
-    from .app import services
-
-    return services(current_app)
 
 
 def day_for(lang: str):

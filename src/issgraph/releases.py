@@ -22,7 +22,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from .dataset import Dataset
+from .dataset import Dataset, Held
 
 ALGORITHM = "RDFC-1.0"
 HASH = "SHA-256"
@@ -163,7 +163,7 @@ def release_dataset(release: Release, config) -> Dataset:
         modified = datetime.fromisoformat(release.modified or "").replace(tzinfo=timezone.utc)
     except ValueError:
         modified = datetime.fromtimestamp(0, tz=timezone.utc)
-    return Dataset(config, store, release.hash, modified)
+    return Dataset(config, Held(store), release.hash, modified)
 
 
 def read_release(folder: Path, verify: bool = True) -> Release:

@@ -58,7 +58,7 @@ def page_href(site: Site, iri: str, lang: str) -> str | None:
     return i18n.with_lang(local, lang)
 
 
-def check_query(q: str | None) -> str:
+def check_search_words(q: str | None) -> str:
     """The query to run, or BadQuery with a message in both languages' spirit (English here)."""
     q = (q or "").strip()
     if not q:

@@ -10,7 +10,8 @@ from gunicorn.app.base import BaseApplication
 
 from .app import create_app
 from .config import Config
-from .dataset import LoadError, load
+from .dataset import LoadError
+from .stores import load
 from .memory import ceilings, machine_memory
 from .operations import (MULTIPROC_ENV, configure_logging, prepare_multiprocess, remove_multiprocess_dir,
                          worker_exited)
@@ -61,8 +62,7 @@ def prepare(config: Config):
     except LoadError as err:
         print(f"error: cannot read the graph: {err}", file=sys.stderr)
         raise SystemExit(2) from None
-    if config.store_kind == "directory":
-        dataset.keep_store_closed_here()      # the workers and evaluators open it, each for itself
+    dataset.keep_store_closed_here()      # an on-disk store: the workers and evaluators open it, each for itself
     if config.validate_on_start:
         report = validate_cached(dataset, config.cache_dir or default_cache_dir())
         if not report.conforms:
@@ -166,7 +166,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: in
 
 def _serve(config: Config, dataset, host: str, port: int, workers: int | None, worker_class: str,
            threads: int, server: str) -> int:
-    workers = workers or int(os.environ.get("ISSGRAPH_WORKERS", 0)) or (os.cpu_count() or 1)
+    workers = workers or config.workers or (os.cpu_count() or 1)
     evaluator_memory, worker_memory = ceilings(workers, config.evaluators)
     config = config.replace(evaluator_memory=config.evaluator_memory or evaluator_memory,
                             worker_memory=config.worker_memory or worker_memory)
@@ -178,8 +178,9 @@ def _serve(config: Config, dataset, host: str, port: int, workers: int | None, w
     # pages shared between the forked workers and evaluators.
     gc.collect()
     gc.freeze()
-    answered_by = f"engine {config.engine}" if config.store_kind != "remote" else f"queries answered by {config.store}"
-    source = f"; read from the store in {config.store}" if config.store_kind == "directory" else ""
+    backend = dataset.backend
+    answered_by = f"queries answered by {config.store}" if backend.endpoint else f"engine {config.engine}"
+    source = backend.origin
     counts = dataset.counts
     log.info("serving %d triples (%d data, %d ontology, %d shapes, %d inferred; version %s, %s%s) "
              "on http://%s:%d with %d workers; public URL %s", sum(counts), *counts, dataset.version, answered_by,

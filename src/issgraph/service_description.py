@@ -8,7 +8,6 @@ from .engine import engine_class
 from .formats import GRAPH, RESULTS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FMT = "http://www.w3.org/ns/formats/"
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
@@ -23,14 +22,6 @@ SPARQL12_SAYS = {
     None: "Queries are answered by a remote store: SPARQL 1.2 syntax that Oxigraph's parser accepts is passed to "
           "it, and the store answers or refuses it (400, in its own words).",
 }
-
-# W3C's IRIs for the formats the endpoint writes (http://www.w3.org/ns/formats/).
-FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD",
-    "rdfxml": "RDF_XML",
-}
-
 
 def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
@@ -59,7 +50,8 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
     if engine_class(dataset.config).sparql12:
         t.append(ox.Triple(service, _n(SD + "languageExtension"), _n(SPARQL12_QUERY)))
     for f in (*RESULTS, *GRAPH):
-        t.append(ox.Triple(service, _n(SD + "resultFormat"), _n(FMT + FORMAT_IRIS[f.name])))
+        if f.iri:
+            t.append(ox.Triple(service, _n(SD + "resultFormat"), _n(f.iri)))
     for i, (iri, size) in enumerate(zip(dataset.config.graph_iris, dataset.counts)):
         named, graph = ox.BlankNode(f"named{i}"), ox.BlankNode(f"graph{i}")
         t += [

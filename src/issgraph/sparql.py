@@ -140,7 +140,7 @@ class QueryService:
             log.error("request %s: evaluator failed: %s", request_id, err)
             return Reply.fail(400, "the query could not be evaluated: the evaluator stopped while running it")
         # The data never changes while served: caches in front may keep answers, and revalidate by ETag.
-        engine = "remote" if self.config.store_kind == "remote" else self.config.engine
+        engine = "remote" if self.config.store_endpoint else self.config.engine
         headers = {"X-SPARQL-Engine": engine, "Cache-Control": "public, max-age=600",
                    "ETag": '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'}
         if answer.count is not None:

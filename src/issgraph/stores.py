@@ -1,4 +1,8 @@
-"""Where the graphs can live besides the source files: an on-disk Oxigraph store, or any SPARQL 1.1 server.
+"""Where the graphs can live: in memory (from the files), an on-disk Oxigraph store, or any SPARQL 1.1 server.
+
+The only module that knows the kinds of store: each is a backend with the four methods of
+`dataset.Held` (store, graph, quads, keep_closed_here) and a `kind` and `endpoint`; `load` picks
+the one the configuration names.
 
 `issgraph load --into` writes the validated graphs there (a directory, or a Graph Store
 Protocol endpoint); `--store` reads them back into a `Dataset` for pages, dumps and VoID,
@@ -8,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
+import threading
 import sys
 import urllib.error
 import urllib.request
@@ -19,8 +25,10 @@ from urllib.parse import quote, urlencode, urlsplit
 import pyoxigraph as ox
 
 from .config import Config
-from .dataset import Dataset, ntriples
+from .dataset import Dataset, Held, LoadError, Sources, load as load_files, ntriples
 from .skolem import skolemize, unskolemize
+
+Memory = Held     # the graphs in this process's memory: what a dataset parsed from its files holds
 
 META_FILE = "issgraph-store.json"
 NTRIPLES = "application/n-triples"
@@ -145,11 +153,84 @@ def _count(dataset: Dataset) -> int:
 
 # --- reading: --store --------------------------------------------------------------------------
 
+def load(config: Config, sources: Sources | None = None, into: ox.Store | None = None) -> Dataset:
+    """The served dataset: parsed from the files (see `dataset.load`), or, with `config.store` set,
+    read from that store; a store that cannot be read is a LoadError, like a file."""
+    if config.store is None:
+        return load_files(config, sources, into)
+    try:
+        return open_dataset(config)
+    except StoreError as err:
+        raise LoadError(Path("."), str(err)) from None
+
+
 def open_dataset(config: Config) -> Dataset:
     """The served graphs as read from the configured store."""
     if config.store_kind == "remote":
         return _from_remote(config)
     return _from_directory(config)
+
+
+class Directory:
+    """An on-disk Oxigraph store that each process opens for itself, read-only, when it first needs it."""
+
+    kind = "directory"
+    endpoint: str | None = None
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.origin = f"; read from the store in {path}"
+        self._handles: dict[int, ox.Store] = {}
+        self._no_store_in: int | None = None
+        self._lock = threading.Lock()
+
+    def store(self) -> ox.Store:
+        pid = os.getpid()
+        handle = self._handles.get(pid)
+        if handle is None:
+            if pid == self._no_store_in:
+                raise RuntimeError("this process forks workers: it must not open the on-disk store itself")
+            with self._lock:
+                handle = self._handles.get(pid) or open_directory(self.path)
+                self._handles = {pid: handle}      # a handle inherited through fork is not used
+        return handle
+
+    def keep_closed_here(self) -> None:
+        """Promise that this process (one that forks workers) never opens the store.
+
+        A RocksDB handle opened before fork leaves each child a thread pool that does not exist
+        (the children abort when they exit); graphs this process needs are read by a child process.
+        """
+        self._no_store_in = os.getpid()
+
+    def _closed_here(self) -> bool:
+        return os.getpid() == self._no_store_in
+
+    def graph(self, iri: str) -> list[ox.Triple]:
+        if self._closed_here():
+            return read_graph(self.path, iri)
+        return [q.triple for q in self.store().quads_for_pattern(None, None, None, ox.NamedNode(iri))]
+
+    def quads(self, iris):
+        if self._closed_here():
+            for iri in iris:
+                g = ox.NamedNode(iri)
+                yield from (ox.Quad(t.subject, t.predicate, t.object, g) for t in self.graph(iri))
+            return
+        store = self.store()
+        for iri in iris:
+            yield from store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+
+
+class Remote(Held):
+    """A SPARQL 1.1 server that answers the queries; its graphs, read back once, are held in
+    memory for pages, dumps and VoID."""
+
+    kind = "remote"
+
+    def __init__(self, store: ox.Store, endpoint: str):
+        super().__init__(store)
+        self.endpoint = endpoint
 
 
 def open_directory(path: str | Path) -> ox.Store:
@@ -173,7 +254,7 @@ def _from_directory(config: Config) -> Dataset:
     if not all(counts):
         raise StoreError(f"the store in {path} lacks one of the served graphs: write it again with "
                          f"'issgraph load --into {path}'")
-    return Dataset(config, None, meta["source_hash"], datetime.fromisoformat(meta["modified"]), counts, path)
+    return Dataset(config, Directory(path), meta["source_hash"], datetime.fromisoformat(meta["modified"]), counts)
 
 
 # Run in a child process, for a process that forks workers and so must not open the store itself.
@@ -185,7 +266,7 @@ store.dump(sys.stdout.buffer, ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(sy
 
 
 def read_graph(path: Path, iri: str) -> list[ox.Triple]:
-    """One graph of an on-disk store, read by a child process (see Dataset.keep_store_closed_here)."""
+    """One graph of an on-disk store, read by a child process (see Directory.keep_closed_here)."""
     done = subprocess.run([sys.executable, "-c", _DUMP_GRAPH, str(path), iri], capture_output=True)
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no reason given"]
@@ -216,7 +297,8 @@ def _from_remote(config: Config) -> Dataset:
         digest.update(ntriples(triples).encode("utf-8"))
     digest.update(config.base_iri.encode())
     data, ontology, shapes, inferred = graphs
-    return Dataset.of(config, data, ontology, shapes, digest.hexdigest(), _modified(config, data), inferred)
+    held = Dataset.of(config, data, ontology, shapes, digest.hexdigest(), _modified(config, data), inferred)
+    return Dataset(config, Remote(held.store, endpoint), held.source_hash, held.modified)
 
 
 def _canonical(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:

@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from . import i18n
 from .dataset import Dataset
 from .links import is_web_iri
+from .namespaces import prefixes_for
 from .describe import Description
 from .figures import FIGURE_WORDS, term_kind
 
@@ -78,8 +79,6 @@ class Site:
 
     @cached_property
     def _prefixes(self) -> list[tuple[str, str]]:
-        from .namespaces import prefixes_for
-
         return sorted(prefixes_for(self.base).items(), key=lambda kv: -len(kv[1]))
 
     @property

@@ -19,8 +19,6 @@ VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 DCTERMS = "http://purl.org/dc/terms/"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-FEATURES = ("Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads", "TriG")
 COUNTS = ("triples", "entities", "classes", "properties", "distinctSubjects", "distinctObjects")
 
 
@@ -104,8 +102,9 @@ def describe_void(dataset: Dataset, host_url: str) -> list[ox.Triple]:
     add("sparqlEndpoint", _n(host_url + "sparql"))
     add("uriSpace", ox.Literal(config.base_iri))
     add("rootResource", _n(config.base_iri + "resource/International_Space_Station"))
-    for feature in FEATURES:
-        add("feature", _n(FORMATS_NS + feature))
+    for fmt in DUMP_FORMATS:        # the dumps' formats, by W3C's IRIs (void:feature)
+        if fmt.iri:
+            add("feature", _n(fmt.iri))
     for fmt in DUMP_FORMATS:
         for gz in (False, True):
             add("dataDump", _n(f"{host_url}dumps/{dump_name(fmt, gz)}"))

@@ -1,0 +1,47 @@
+"""What every answer is made from: the dataset, its query service and executor, its documents.
+
+No HTTP library here: the Flask factory builds one Services per app, and `issgraph query` builds
+one without Flask at all.
+"""
+from __future__ import annotations
+
+from .config import Config
+from .dataset import Dataset
+from .documents import Documents
+from .engine import make_engine
+from .executor import Executor
+from .memory import ceilings
+from .namespaces import prefixes_for as _prefixes_for
+from .netguard import isolation
+from .operations import Metrics
+from .sparql import QueryService
+from .views import Site
+
+
+def prefixes_for(config: Config) -> dict[str, str]:
+    return _prefixes_for(config.base_iri)
+
+
+class Services:
+    """What the routes use: the dataset, the query service and its executor."""
+
+    def __init__(self, config: Config, dataset: Dataset):
+        self.config = config
+        self.dataset = dataset
+        self.prefixes = prefixes_for(config)
+        self.isolate = isolation(dataset.backend.endpoint)
+        self.metrics = Metrics(dataset.backend.kind, config.engine)
+        self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
+                                 size=config.evaluators, isolate=self.isolate, on_event=self.metrics.event,
+                                 memory_limit=config.evaluator_memory or ceilings(1, config.evaluators)[0],
+                                 per_client=config.max_client_evaluations,
+                                 max_answer_bytes=config.max_answer_bytes,
+                                 recycle_after_bytes=config.recycle_after_bytes)
+        self.queries = QueryService(config, self.executor)
+        self.site = Site(dataset)
+        self.documents = Documents(dataset, self.prefixes)
+
+
+def services(app) -> Services:
+    """The Services a Flask app was built with."""
+    return app.extensions["issgraph"]
