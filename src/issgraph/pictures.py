@@ -21,6 +21,7 @@ from markupsafe import escape
 
 from . import i18n
 from .protocol import ProtocolQuery
+from .resultviews import DATES, VIEW_NODES, XSD as _X
 from .search import page_href
 from .sparql import QueryService
 from .views import Site
@@ -459,8 +460,6 @@ def _cut(line: str, width: int) -> str:
 
 def result_timeline_svg(rows: list[tuple[str, str, str, str]], site: Site, lang: str) -> str:
     """The timeline view: rows of (IRI or '', label, date value, datatype IRI), at the data's precision."""
-    from .resultviews import DATES, XSD as _X
-
     moments = []
     for iri, label, value, datatype in rows:
         precision = DATES.get(datatype)
@@ -535,8 +534,6 @@ def graph_svg(triples: list, site: Site, lang: str) -> str:
     """The graph view of a CONSTRUCT/DESCRIBE answer: nodes on a circle in a fixed order (sorted by
     term, so the same answer always draws the same picture), each triple an arrow labelled with its
     predicate; literals are nodes of their own. At most resultviews.VIEW_NODES nodes."""
-    from .resultviews import VIEW_NODES
-
     def key(term) -> tuple[str, str]:
         return (type(term).__name__, str(term))
 
