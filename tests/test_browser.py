@@ -7,6 +7,7 @@ Screenshots of every page the tests look at are saved under test-output/screensh
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -30,27 +31,35 @@ ZWNJ = "\u200c"
 STATION_FA = f"ایستگاه فضایی بین{ZWNJ}المللی"
 
 
+@contextmanager
+def chromium(window: str, javascript: bool = True, extra: tuple[str, ...] = ()):
+    """A headless Chromium with its own empty profile, at `window` ("W,H"), scripts on or off."""
+    profile = tempfile.mkdtemp(prefix="issgraph-chromium-" if javascript else "issgraph-chromium-nojs-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (*OPTIONS, f"--user-data-dir={profile}", f"--window-size={window}", *extra):
+        options.add_argument(arg)
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    # The Service names the driver, so Selenium Manager has nothing to look up or download.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def browser():
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
     if missing:
         pytest.fail(f"{', '.join(missing)} not found: install Debian's chromium and chromium-driver "
                     f"(`make browser` does, and `make test` runs it first)")
-    profile = tempfile.mkdtemp(prefix="issgraph-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in OPTIONS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.add_argument("--window-size=1280,1000")
-    options.add_argument("--lang=en-US")
-    # The Service names the driver, so Selenium Manager has nothing to look up or download.
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium("1280,1000", extra=("--lang=en-US",)) as driver:
+        yield driver
 
 
 def wait(driver, seconds: float = 10) -> WebDriverWait:

@@ -3,8 +3,6 @@ Forward step through queries and their results, recent queries stay in this brow
 be copied, the code panel follows the query, a canned query's parameters run from their form."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -14,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from .test_browser import (CHROMEDRIVER, CHROMIUM, OPTIONS, _editor_text, browser, script_errors,  # noqa: F401
+from .test_browser import (_editor_text, browser, chromium, script_errors,  # noqa: F401
                            wait)  # (browser: the fixture)
 
 FIRST = "PREFIX res: <https://w3id.org/issgraph/resource/>\nASK { res:Russia ?p ?o }"
@@ -224,22 +222,8 @@ def test_the_editor_fits_a_phone_screen_and_the_page_logs_no_csp_violation(brows
 @pytest.fixture(scope="module")
 def browser_without_script():
     """Chromium with JavaScript switched off, as some readers browse."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="issgraph-chromium-nojs-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in OPTIONS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.add_argument("--window-size=390,844")
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium("390,844", javascript=False) as driver:
+        yield driver
 
 
 def test_without_script_the_textarea_is_the_editor_and_everything_still_works(browser_without_script, server):

@@ -3,17 +3,13 @@ pages, the shown page sorts and filters, the page moves to the result, and every
 with the script and without it, in English and Persian, on a desktop and a phone width."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 from urllib.parse import quote
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .test_browser import (CHROMEDRIVER, CHROMIUM, OPTIONS, _editor_text, browser, screenshot,  # noqa: F401
+from .test_browser import (_editor_text, browser, chromium, screenshot,  # noqa: F401
                            script_errors, wait)
 from .test_browser_bilingual import OVERFLOW
 from .test_query_results import BAR, BIG, GRAPH, SOURCES, TIMELINE
@@ -25,19 +21,8 @@ VIEW_QUERIES = {"timeline": TIMELINE, "bar": BAR, "graph": GRAPH, "sources": SOU
 @pytest.fixture(scope="module")
 def no_script_browser():
     """Chromium with JavaScript switched off: the page as a reader without scripts gets it."""
-    profile = tempfile.mkdtemp(prefix="issgraph-chromium-nojs-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in OPTIONS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.add_argument("--window-size=1280,900")
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium("1280,900", javascript=False) as driver:
+        yield driver
 
 
 def run_in_editor(browser, query: str) -> None:
