@@ -3,6 +3,8 @@ Forward step through queries and their results, recent queries stay in this brow
 be copied, the code panel follows the query, a canned query's parameters run from their form."""
 from __future__ import annotations
 
+import time
+
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -139,6 +141,34 @@ def _offered(driver) -> list[tuple[str, str]]:
             for li in _shadow(driver).find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li")]
 
 
+def _accept(driver, name: str) -> None:
+    """Take the completion `name` with Enter, as a reader would once the list stands still.
+
+    CodeMirror ignores Enter on a list for `interactionDelay` (75 ms) after it opened or changed,
+    so that a fast typist's Enter makes a new line rather than a choice; on a busy machine the
+    last keystroke's update can land just before our Enter. Wait for `name` to be the selected
+    option, then for a list that has not changed for well over that delay, then press Enter.
+    """
+    selected = lambda d: [e.text for e in _shadow(d).find_elements(
+        By.CSS_SELECTOR, ".cm-tooltip-autocomplete li[aria-selected] .cm-completionLabel")]
+    assert name in dict(_offered(driver))
+    for _ in range(len(_offered(driver))):                      # a reader moves down to it if it is not first
+        if wait(driver).until(selected) == [name]:
+            break
+        _shadow(driver).find_element(By.CSS_SELECTOR, ".cm-content").send_keys(Keys.ARROW_DOWN)
+    wait(driver).until(lambda d: selected(d) == [name])
+    options = lambda d: [li.text for li in _shadow(d).find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li")]
+    before = options(driver)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = options(driver)
+        if now == before:
+            break
+        before = now
+    _shadow(driver).find_element(By.CSS_SELECTOR, ".cm-content").send_keys(Keys.ENTER)
+
+
 def _label(server, iri: str, lang: str) -> str:
     r = requests.post(server.url + "/sparql", data={"query": f"SELECT ?l WHERE {{ <{iri}> "
                       f"<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = '{lang}') }}"},
@@ -159,8 +189,7 @@ def test_completion_offers_iss_terms_with_their_labels_in_the_readers_language(b
         offered = dict(_offered(browser))
         assert offered.get("iss:Launch") == _label(server, "https://w3id.org/issgraph/ontology#Launch", lang), offered
         assert all(name.startswith("iss:") for name in offered)
-        content = _shadow(browser).find_element(By.CSS_SELECTOR, ".cm-content")
-        content.send_keys(Keys.ENTER)                                  # take it
+        _accept(browser, "iss:Launch")                                 # take it
         wait(browser).until(lambda d: d.find_element(By.ID, "query").get_attribute("value").endswith("?x a iss:Launch"))
         # Highlighted as SPARQL: keywords and names get their own classes from the SPARQL mode.
         assert len({s.get_attribute("class") for s in _shadow(browser).find_elements(By.CSS_SELECTOR, ".cm-line span")}) >= 2
