@@ -1,9 +1,9 @@
 """Start and stop the two servers under test, each in its own process group, on loopback.
 
 - issgraph: `issgraph serve` (granian behind its RSGI front, exactly what `make serve` runs; it validates first).
-- Oxigraph: `oxigraph serve-read-only` on a store loaded with `oxigraph load` so that it holds
-  the same dataset as issgraph: the default graph is data ∪ ontology, and the three named
-  graphs <…/graph/data>, <…/graph/ontology>, <…/graph/shapes> hold one file each.
+- Oxigraph: `oxigraph serve-read-only` on a store loaded with `oxigraph load` from issgraph's own
+  dumps so that it holds the same dataset: the default graph is data ∪ ontology ∪ inferred, and
+  the four named graphs <…/graph/data>, <…/graph/ontology>, <…/graph/shapes>, <…/graph/inferred>.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from common import BASE, DATA, GRAPHS, LOOPBACK, ONTOLOGY, OUT, log, tool
+from common import LOOPBACK, OUT, log, tool
 
 ASK = "ASK { ?s ?p ?o }"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -156,12 +156,16 @@ def issgraph_server(port: int, workers: int | None, engine: str | None = None, e
 
 
 def _oxigraph_load(location: Path, logfile: Path) -> None:
-    ox = tool("oxigraph")
-    steps = [[ox, "load", "--location", str(location), "--file", str(DATA), str(ONTOLOGY)]]
-    for name, path in GRAPHS.items():
-        steps.append([ox, "load", "--location", str(location), "--file", str(path),
-                      "--graph", f"{BASE}graph/{name}"])
-    steps.append([ox, "optimize", "--location", str(location)])
+    """Oxigraph's store from issgraph's own dumps, so both servers hold the same dataset: the
+    N-Triples dump is the default graph (data ∪ ontology ∪ inferred), the N-Quads dump the four
+    named graphs (data, ontology, shapes, inferred)."""
+    ox, isg = tool("oxigraph"), tool("issgraph")
+    default, named = location.parent / "default.nt", location.parent / "named.nq"
+    steps = [[isg, "dump", "--format", "ntriples", "-o", str(default)],
+             [isg, "dump", "--format", "nquads", "-o", str(named)],
+             [ox, "load", "--location", str(location), "--file", str(default)],
+             [ox, "load", "--location", str(location), "--file", str(named)],
+             [ox, "optimize", "--location", str(location)]]
     with open(logfile, "ab") as out:
         for argv in steps:
             done = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, timeout=300)

@@ -139,3 +139,46 @@ def test_ready_fails_while_the_store_of_a_front_end_is_down(tmp_path_factory):
         assert metric(text, "issgraph_http_requests_total", route="/ready", method="GET", status="503") == 1
     finally:
         srv.stop()
+
+
+def test_request_log_lines_are_json_whatever_the_client_sent_and_arrive_while_the_server_runs():
+    """The request log is written in batches (a line per request costs no system call of its own):
+    a line still arrives within a second, is valid JSON when the path holds quotes and Persian
+    letters (logged as the text they spell, not as WSGI's latin-1), and a client's X-Request-Id
+    that is not a plain token is not repeated into the log."""
+    import time
+
+    srv = Server("--workers", "1")
+    try:
+        rid = 'a"b\\c-caf\u00e9'
+        assert requests.get(srv.url + "/resource/%D9%81%D8%A7%D8%B1%D8%B3%DB%8C%22x",
+                            headers={"X-Request-Id": rid.encode("latin-1")}, timeout=10).status_code == 404
+        deadline, mine = time.monotonic() + 5, []
+        while time.monotonic() < deadline and not mine:
+            lines = [json.loads(l) for l in srv.log_text().splitlines() if '"event": "request"' in l]
+            mine = [l for l in lines if l["path"].startswith("/resource/")]
+            time.sleep(0.05)
+        assert mine, srv.log_text()[-2000:]
+        assert mine[0]["path"] == '/resource/فارسی"x' and mine[0]["status"] == 404
+        assert mine[0]["level"] == "info" and mine[0]["time"].endswith("Z") and mine[0]["request_id"] != rid
+    finally:
+        srv.stop()
+
+
+def test_the_line_writer_writes_in_batches_at_once_for_warnings_and_all_at_exit():
+    import io
+
+    from issgraph.operations import LineWriter
+
+    out = io.StringIO()
+    w = LineWriter(interval=3600)          # the writer thread never wakes during this test
+    w.open(out)
+    w.write('{"n": 1}')
+    assert out.getvalue() == ""            # gathered, not yet written
+    w.write('{"n": 2}', now=True)          # a warning: written at once, with what came before it
+    assert out.getvalue() == '{"n": 1}\n{"n": 2}\n'
+    w.write('{"n": 3}')
+    w.flush()                              # what atexit does
+    assert out.getvalue().splitlines()[-1] == '{"n": 3}'
+    head = w.head("info")
+    assert json.loads(head + '"x": 1}')["pid"] == os.getpid()
