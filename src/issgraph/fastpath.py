@@ -205,13 +205,17 @@ class Entrance:
 
 def cache_key(method: str, environ, body: bytes) -> bytes:
     """A fixed-size key (32 bytes) for everything an answer depends on: method kind, path, query
-    string, body and the negotiation headers; a long query string or body is hashed, not kept."""
-    h = hashlib.blake2b(digest_size=32)
-    for part in (method == "POST" and "P" or "G", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-                 *(environ.get(name, "") for name in KEY_HEADERS)):
-        encoded = part.encode("utf-8", "surrogateescape")
-        h.update(len(encoded).to_bytes(8, "little"))
-        h.update(encoded)
+    string, body and the negotiation headers; a long query string or body is hashed, not kept.
+
+    The parts are joined by NUL, which none of them can hold (a header, a path or a query string
+    arrives without raw NUL); one that does is told apart by its length instead. One hash call
+    instead of two per part: this runs for every request, a kept answer's included."""
+    parts = (method == "POST" and "P" or "G", environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+             *[environ.get(name, "") for name in KEY_HEADERS])
+    text = "\0".join(parts)
+    if text.count("\0") != len(parts) - 1:
+        text = "\1" + "".join(f"{len(p)}:{p}" for p in parts)
+    h = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=32)
     h.update(body)
     return h.digest()
 
