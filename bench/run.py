@@ -32,7 +32,7 @@ def parse_args(argv=None):
     p.add_argument("--duration", type=int, default=1, help="seconds per round per server for each request (default 1)")
     p.add_argument("--mix-duration", type=int, default=2, help="seconds per round per server for the mixes (default 2)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds per row (default 3)")
-    p.add_argument("--concurrency", default="1,4,16", help="connection counts for the mixes (default 1,4,16)")
+    p.add_argument("--concurrency", default="1,4,16,64", help="connection counts for the mixes (default 1,4,16,64)")
     p.add_argument("--per-request-concurrency", default="1,16",
                    help="connection counts for the per-request tables (default 1,16)")
     p.add_argument("--workers", type=int, default=None,
@@ -195,12 +195,12 @@ def findings(results: dict) -> list[str]:
     return out
 
 
-def _connection_header(url: str) -> str | None:
+def _connection_header(url: str, name: str = "Connection") -> str | None:
     import requests
 
     try:
         return requests.get(url, headers={"Accept": "application/sparql-results+json"}, timeout=10).headers.get(
-            "Connection")
+            name)
     except requests.RequestException:
         return None
 
@@ -225,6 +225,7 @@ def http_part(args, results: dict, save) -> None:
         results["load_before"] = load_average()
         results["issgraph_source"] = source_fingerprint()
         results["issgraph_connection_header"] = _connection_header(isg.base_url + "/sparql?query=ASK%7B%7D")
+        results["issgraph_server_header"] = _connection_header(isg.base_url + "/sparql?query=ASK%7B%7D", "Server")
         bench = Bench(args, isg, oxi)
         results["workloads"] = {}
         for name, items in (("repeated", rep_items), ("distinct", dis_items)):
@@ -232,13 +233,48 @@ def http_part(args, results: dict, save) -> None:
             save()
         if not args.only:
             results["floor"] = bench.floor()
+        if not args.only:
+            import slow_clients
+
+            log("with 200 slow connections open")
+            results["slow_clients"] = [slow_clients.bench_row(server) for server in (isg, oxi)]
+            for row in results["slow_clients"]:
+                log(f"  {row['server']}: {row['rps_alone']:.0f}/s alone, {row['rps']:.0f}/s with "
+                    f"{row['slow_connections']} slow connections (p99 {row['p99_ms']:.1f} ms)")
         results["load_after"] = load_average()
         results["workers_seen"] = len(isg.children())
         results["server_memory"] = {"issgraph": isg.memory_mb(), "Oxigraph": oxi.memory_mb()}
+        results["server_processes"] = [dict(p, server="issgraph") for p in isg.processes()] + \
+            [dict(p, server="Oxigraph") for p in oxi.processes()]
         save()
     finally:
         isg.stop()
         oxi.stop()
+    results["startup"] = startup_times()
+    save()
+
+
+def startup_times(runs: int = 3) -> dict:
+    """Seconds from starting each server to its first answer (median of `runs`): issgraph as `make
+    serve` starts it (validation answered from its cache after the first run), Oxigraph's server on
+    a store already loaded."""
+    from servers import issgraph_server, oxigraph_server
+
+    out = {}
+    for name, make in (("issgraph", lambda: issgraph_server(free_port(), None)),
+                       ("Oxigraph", lambda: oxigraph_server(free_port()))):
+        times = []
+        for _ in range(runs):
+            server = make()
+            try:
+                started = time.monotonic()
+                server.start(poll=0.01)
+                times.append(time.monotonic() - started)
+            finally:
+                server.stop()
+        out[name] = median(times)
+        log(f"start to first answer: {name} {out[name]:.2f} s")
+    return out
 
 
 def main(argv=None) -> int:
@@ -259,7 +295,7 @@ def main(argv=None) -> int:
     if args.no_http and previous.exists():      # keep the last HTTP numbers in RESULTS.md
         old = json.loads(previous.read_text())
         for key in ("workloads", "floor", "notes", "servers", "issgraph_connection_header", "issgraph_source", "load_before", "load_after", "server_memory",
-                    "workers_seen", "settings"):
+                    "workers_seen", "settings", "slow_clients", "server_processes", "startup", "issgraph_server_header"):
             if key in old:
                 results[key] = old[key]
     if args.no_scale and previous.exists():

@@ -42,7 +42,7 @@ class Server:
     def query_url(self) -> str:
         return self.base_url + self.query_path
 
-    def start(self, timeout: float = 120.0) -> None:
+    def start(self, timeout: float = 120.0, poll: float = 0.2) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         out = open(self.log_path, "ab")
         log(f"starting {self.name} on {self.base_url}: {' '.join(self.argv)}")
@@ -62,7 +62,7 @@ class Server:
                     return
             except requests.RequestException:
                 pass
-            time.sleep(0.2)
+            time.sleep(poll)
         raise SystemExit(f"bench: {self.name} did not answer within {timeout:.0f} s; see {self.log_path}")
 
     def pids(self) -> list[int]:
@@ -119,6 +119,22 @@ class Server:
             except OSError:
                 pass
         return {"rss": rss / 1024, "pss": pss / 1024, "processes": len(self.pids())}
+
+    def processes(self) -> list[dict]:
+        """Each process of the server: pid, role (its place in the tree), PSS and RSS in MB."""
+        out = []
+        for pid in self.pids():
+            try:
+                ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                mem = {line.split(":")[0]: int(line.split()[1]) / 1024
+                       for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]}
+            except (OSError, IndexError, ValueError):
+                continue
+            role = ("main" if pid == self.proc.pid else "web worker" if ppid == self.proc.pid else "evaluator")
+            if self.name == "oxigraph":
+                role = "server"
+            out.append({"pid": pid, "role": role, "pss": mem.get("Pss", 0.0), "rss": mem.get("Rss", 0.0)})
+        return out
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

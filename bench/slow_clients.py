@@ -51,8 +51,10 @@ def start(server: str, port: int, extra: list[str]) -> subprocess.Popen:
 KINDS = ("silent", "headers", "body", "reader")
 
 
-def hostile(port: int, n: int, kinds=KINDS) -> list[tuple[str, socket.socket]]:
-    """n open connections of the given kinds in turn, spread over 20 source addresses."""
+def hostile(port: int, n: int, kinds=KINDS, query_path: str = "/sparql",
+            big_path: str = "/dumps/issgraph.nq") -> list[tuple[str, socket.socket]]:
+    """n open connections of the given kinds in turn, spread over 20 source addresses (`query_path`
+    and `big_path`: the server's query endpoint and a big answer, Oxigraph's `/query` and `/store`)."""
     conns = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
@@ -63,12 +65,12 @@ def hostile(port: int, n: int, kinds=KINDS) -> list[tuple[str, socket.socket]]:
         try:
             s.connect(("127.0.0.1", port))
             if kind == "headers":
-                s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n")
+                s.sendall(f"GET {query_path}?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n".encode())
             elif kind == "body":
-                s.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-                          b"Content-Length: 100000\r\n\r\nASK")
+                s.sendall(f"POST {query_path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                          "Content-Length: 100000\r\n\r\nASK".encode())
             elif kind == "reader":
-                s.sendall(b"GET /dumps/issgraph.nq HTTP/1.1\r\nHost: x\r\n\r\n" * 8)
+                s.sendall(f"GET {big_path} HTTP/1.1\r\nHost: x\r\n\r\n".encode() * 8)
         except OSError:
             s.close()
             continue
@@ -168,6 +170,31 @@ def wrk_rows(server: str, slow: int, seconds: int = 5, concurrency: int = 64) ->
         os.killpg(proc.pid, 15)
         proc.wait(20)
     return rows
+
+
+def bench_row(server, slow: int = 200, seconds: int = 3, concurrency: int = 16) -> dict:
+    """`make bench`'s row for a running server (bench/servers.py's Server): distinct uncached ASKs by
+    wrk at `concurrency` connections, alone and then with `slow` hostile connections open."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from urllib.parse import quote
+
+    import loadgen
+
+    big = "/dumps/issgraph.nq" if server.query_path == "/sparql" else "/store"
+    lines = [("application/sparql-results+json", server.query_path + "?query=" + quote("ASK { ?s ?p ?o }\nLIMIT "))]
+    alone = loadgen.wrk(server.base_url, lines, True, concurrency, seconds)
+    conns = hostile(server.port, slow, query_path=server.query_path, big_path=big)
+    try:
+        time.sleep(0.5)
+        drip(conns)
+        run = loadgen.wrk(server.base_url, lines, True, concurrency, seconds)
+        drip(conns)
+    finally:
+        for _, s in conns:
+            s.close()
+    return {"server": "issgraph" if server.query_path == "/sparql" else "Oxigraph", "slow_connections": len(conns),
+            "rps_alone": alone.rps, "p99_ms_alone": alone.p99_ms, "rps": run.rps, "p99_ms": run.p99_ms,
+            "errors": run.error_count}
 
 
 def main() -> None:
