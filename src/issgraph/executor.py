@@ -150,12 +150,17 @@ class _Evaluator:
         self._poller.register(self.conn.fileno(), select.POLLIN)
         log.debug("evaluator %d started", pid)
 
-    def ask(self, job: QueryJob, fmt: Format, timeout: float, max_bytes: int = 0):
-        """Send one job and wait at most `timeout` seconds for (kind, value)."""
+    def send(self, job: QueryJob, fmt: Format, max_bytes: int = 0) -> None:
+        """Hand one job to the evaluator."""
         fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri, job.from_clause)
         self.conn.send_bytes(pickle.dumps((fields, fmt.name, max_bytes), protocol=pickle.HIGHEST_PROTOCOL))
-        if not self._poller.poll(timeout * 1000):
-            raise QueryTimeout(timeout)
+
+    def wait(self, timeout: float) -> bool:
+        """Whether the answer (or the end of the pipe) arrived within `timeout` seconds."""
+        return bool(self._poller.poll(timeout * 1000))
+
+    def receive(self):
+        """The answer, (kind, value), once `wait` said it is there."""
         return pickle.loads(self.conn.recv_bytes())
 
     def stop(self) -> None:
@@ -221,29 +226,89 @@ class Executor:
         start = time.monotonic() if started is None else started
         if not self.admission.acquire(client, start + self.timeout):
             raise EvaluatorsBusy(self.timeout)
+        running = self._send(job, fmt, client, max_bytes, start)
+        if not running.evaluator.wait(running.remaining()):
+            running.expire()
+        return running.finish()
+
+    def try_start(self, job: QueryJob, fmt: Format, client: str = "-", max_bytes: int = 0,
+                  started: float | None = None) -> "Running | None":
+        """The job handed to a free evaluator at once, or None if this client must wait for one
+        (then `run` waits, fairly, in a thread). For an event loop: it waits for the readable
+        `Running.fileno()` within `Running.remaining()` seconds, then calls `finish()`, or `expire()`."""
+        start = time.monotonic() if started is None else started
+        if not self.admission.acquire(client, 0.0):
+            return None
+        return self._send(job, fmt, client, max_bytes, start)
+
+    def _send(self, job: QueryJob, fmt: Format, client: str, max_bytes: int, start: float) -> "Running":
+        """With an admission held: the job sent to an evaluator (the admission is released on failure)."""
         try:
             evaluator = self._take()
-            try:
-                remaining = max(0.05, self.timeout - (time.monotonic() - start))
-                kind, value = evaluator.ask(job, fmt, remaining, max_bytes or self.max_answer_bytes)
-            except QueryTimeout:
-                evaluator.stop()
-                self._event("query_timeout")
-                self._event("evaluator_restart", "timeout")
-                raise QueryTimeout(self.timeout) from None
-            except (EOFError, OSError, pickle.UnpicklingError):
-                evaluator.stop()
-                self._event("evaluator_restart", "crashed")
-                raise EvaluatorFailed("the evaluator stopped while running this query") from None
-            if self.recycle_after_bytes and kind == "ok" and len(value[0]) > self.recycle_after_bytes:
-                evaluator.stop()          # it may keep the answer's memory: start afresh next time
-                log.info("evaluator %d replaced after an answer of %d bytes", evaluator.pid, len(value[0]))
-                self._event("evaluator_restart", "big-answer")
-            else:
-                with self._lock:
-                    self._idle.append(evaluator)
-        finally:
+        except BaseException:
             self.admission.release(client)
+            raise
+        try:
+            evaluator.send(job, fmt, max_bytes or self.max_answer_bytes)
+        except OSError:                       # it died since its last answer
+            evaluator.stop()
+            self.admission.release(client)
+            self._event("evaluator_restart", "crashed")
+            raise EvaluatorFailed("the evaluator stopped while running this query") from None
+        except BaseException:
+            evaluator.stop()
+            self.admission.release(client)
+            raise
+        return Running(self, evaluator, client, start)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for evaluator in idle:
+            evaluator.stop()
+
+
+class Running:
+    """One job at one evaluator, holding the client's admission until `finish` or `expire`."""
+
+    def __init__(self, executor: Executor, evaluator: _Evaluator, client: str, start: float):
+        self.executor, self.evaluator, self.client, self.start = executor, evaluator, client, start
+        self._done = False
+
+    def fileno(self) -> int:
+        return self.evaluator.conn.fileno()
+
+    def remaining(self) -> float:
+        return max(0.05, self.executor.timeout - (time.monotonic() - self.start))
+
+    def expire(self) -> None:
+        """The time limit passed: the evaluator is killed (its CPU freed) and QueryTimeout raised."""
+        ex = self.executor
+        self.evaluator.stop()
+        self._release()
+        ex._event("query_timeout")
+        ex._event("evaluator_restart", "timeout")
+        raise QueryTimeout(ex.timeout)
+
+    def finish(self) -> Answer:
+        """The answer that arrived (the evaluator goes back to the pool, or is replaced)."""
+        ex = self.executor
+        try:
+            try:
+                kind, value = self.evaluator.receive()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self.evaluator.stop()
+                ex._event("evaluator_restart", "crashed")
+                raise EvaluatorFailed("the evaluator stopped while running this query") from None
+            if ex.recycle_after_bytes and kind == "ok" and len(value[0]) > ex.recycle_after_bytes:
+                self.evaluator.stop()          # it may keep the answer's memory: start afresh next time
+                log.info("evaluator %d replaced after an answer of %d bytes", self.evaluator.pid, len(value[0]))
+                ex._event("evaluator_restart", "big-answer")
+            else:
+                with ex._lock:
+                    ex._idle.append(self.evaluator)
+        finally:
+            self._release()
         if kind == "ok":
             return Answer(*value)
         if kind == "error":
@@ -255,8 +320,7 @@ class Executor:
             raise StoreTimeout(value)
         raise EvaluatorFailed(value)
 
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for evaluator in idle:
-            evaluator.stop()
+    def _release(self) -> None:
+        if not self._done:
+            self._done = True
+            self.executor.admission.release(self.client)

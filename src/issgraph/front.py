@@ -42,11 +42,13 @@ def client_address(scope_client: str) -> str:
 class Front:
     """An RSGI app around a WSGI app; one per web worker."""
 
-    def __init__(self, wsgi_app, config: Config, threads: int, cached=None):
+    def __init__(self, wsgi_app, config: Config, threads: int, cached=None, answer_async=None):
         """`cached(environ, body)`: the answer to a request seen before, or None (the Entrance's);
-        such answers are sent from the event loop, without a thread."""
+        such answers are sent from the event loop, without a thread. `answer_async(environ, body)`:
+        a coroutine answering what it can on the event loop (a SPARQL query), or giving None."""
         self.app = wsgi_app
         self.cached = cached
+        self.answer_async = answer_async
         self.config = config
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="issgraph-request")
         self.in_progress: dict[str, int] = {}
@@ -133,6 +135,8 @@ class Front:
         environ = self._environ(scope, client, body)
         environ["issgraph.arrived"] = arrived
         hit = self.cached(environ, body) if self.cached is not None else None
+        if hit is None and self.answer_async is not None:
+            hit = await self.answer_async(environ, body)
         if hit is not None:
             status, out_headers, data = hit
         else:

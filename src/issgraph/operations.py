@@ -179,6 +179,16 @@ class Observed:
             self._record(environ, seen, time.perf_counter() - started)
         return hit
 
+    async def answer_async(self, environ, body: bytes):
+        """The entrance's answer on the event loop (see `Entrance.answer_async`), counted and logged."""
+        started = time.perf_counter()
+        done = await self.app.answer_async(environ, body)
+        if done is not None:
+            status, headers, _ = done
+            seen = {"status": str(status), "rid": next((v for k, v in headers if k == "X-Request-Id"), None)}
+            self._record(environ, seen, time.perf_counter() - started)
+        return done
+
     def _record(self, environ, seen: dict, seconds: float) -> None:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         route = self.route_of(path)

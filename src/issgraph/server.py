@@ -105,17 +105,24 @@ def _granian_app():
     gc.freeze()
     lock, done = threading.Lock(), []
 
-    def isolating_app(environ, start_response):
+    def isolate_once():
         if not done:
             with lock:
                 if not done:
                     log.info("worker %d isolated from the network (%s)", os.getpid(), services.isolate())
                     done.append(True)
+
+    def isolating_app(environ, start_response):
+        isolate_once()
         return app(environ, start_response)
 
+    async def answer_async(environ, body):
+        isolate_once()
+        return await app.wsgi_app.answer_async(environ, body)
+
     # A request seen before is answered from the entrance's cache in the event loop; that needs no
-    # isolation of its own: the first answer that filled the cache went through isolating_app.
-    return Front(isolating_app, config, threads, cached=app.wsgi_app.cached)
+    # isolation of its own: the first answer that filled the cache was isolated first.
+    return Front(isolating_app, config, threads, cached=app.wsgi_app.cached, answer_async=answer_async)
 
 
 def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> int:

@@ -84,6 +84,48 @@ class QueryService:
                max_bytes: int = 0, started: float | None = None) -> Reply:
         """`client`: the address fair admission counts by; `max_bytes`: a tighter bound on the answer;
         `started`: when the request arrived (time.monotonic), where its time limit starts."""
+        step = self.prepare(pq, accept)
+        if isinstance(step, Reply):
+            return step
+        return self.run(*step, request_id, client, max_bytes, started)
+
+    async def answer_async(self, pq: ProtocolQuery, accept: str | None, request_id: str = "-", client: str = "-",
+                           max_bytes: int = 0, started: float | None = None) -> Reply | None:
+        """`answer` for an event loop: the evaluator's answer is awaited on its pipe, no thread waits.
+        None when no evaluator is free for this client at once: then call `answer` in a thread
+        (where the fair, bounded wait for one happens)."""
+        import asyncio
+
+        step = self.prepare(pq, accept)
+        if isinstance(step, Reply):
+            return step
+        job, fmt = step
+        try:
+            running = self.executor.try_start(job, fmt, client, max_bytes, started)
+            if running is None:
+                return None
+            loop = asyncio.get_running_loop()
+            readable = loop.create_future()
+            loop.add_reader(running.fileno(), lambda: readable.done() or readable.set_result(None))
+            try:
+                await asyncio.wait_for(readable, running.remaining())
+            except asyncio.TimeoutError:
+                loop.remove_reader(running.fileno())
+                running.expire()
+            except BaseException:              # the request was cancelled: the evaluator is not reused
+                loop.remove_reader(running.fileno())
+                running.evaluator.stop()
+                running._release()
+                raise
+            loop.remove_reader(running.fileno())
+            answer = running.finish()
+        except Exception as err:
+            return self._failed(err, request_id, client)
+        return self._answered(answer, fmt)
+
+    def prepare(self, pq: ProtocolQuery, accept: str | None) -> "Reply | tuple[QueryJob, Format]":
+        """The checks before any engine: a reply at once (a redirect or a refusal), or the job to
+        run and the format to answer in."""
         assert pq.query is not None
         wanted = requested_format(pq)
         if self._for_a_person(accept, wanted) and len(pq.query) <= MAX_REDIRECTED_QUERY:
@@ -107,7 +149,7 @@ class QueryService:
             return Reply.fail(400, str(err))
         job = QueryJob(checked.text, checked.form, default_graphs, named_graphs, base_iri=self.base_iri,
                        from_clause=bool(checked.from_graphs or checked.from_named_graphs))
-        return self.run(job, fmt, request_id, client, max_bytes, started)
+        return job, fmt
 
     @staticmethod
     def _for_a_person(accept: str | None, wanted: tuple[str, ...]) -> bool:
@@ -121,24 +163,31 @@ class QueryService:
             started: float | None = None) -> Reply:
         try:
             answer = self.executor.run(job, fmt, client, max_bytes, started)
-        except StoreUnavailable as err:
+        except Exception as err:
+            return self._failed(err, request_id, client)
+        return self._answered(answer, fmt)
+
+    def _failed(self, err: Exception, request_id: str, client: str) -> Reply:
+        """The reply for a query the executor could not answer (anything else is raised again)."""
+        if isinstance(err, StoreUnavailable):
             log.error("request %s: %s", request_id, err)
             return Reply.fail(502, "the store behind this endpoint did not answer properly; try again later "
                                    f"(request id {request_id})", headers={"Retry-After": "30"})
-        except StoreTimeout as err:
+        if isinstance(err, (StoreTimeout, QueryTimeout)):
             log.warning("request %s: %s", request_id, err)
             return Reply.fail(503, str(err), headers={"Retry-After": "60"})
-        except QueryError as err:
+        if isinstance(err, QueryError):
             return Reply.fail(400, str(err), err.line, err.column)
-        except QueryTimeout as err:
-            log.warning("request %s: %s", request_id, err)
-            return Reply.fail(503, str(err), headers={"Retry-After": "60"})
-        except EvaluatorsBusy as err:
+        if isinstance(err, EvaluatorsBusy):
             log.warning("request %s from %s: %s", request_id, client, err)
             return Reply.fail(503, str(err) + "; try again later", headers={"Retry-After": "10"})
-        except EvaluatorFailed as err:
+        if isinstance(err, EvaluatorFailed):
             log.error("request %s: evaluator failed: %s", request_id, err)
             return Reply.fail(400, "the query could not be evaluated: the evaluator stopped while running it")
+        raise err
+
+    def _answered(self, answer, fmt: Format) -> Reply:
+        """The reply for an answer: its body with the headers that describe it."""
         # The data never changes while served: caches in front may keep answers, and revalidate by ETag.
         engine = "remote" if self.config.store_endpoint else self.config.engine
         headers = {"X-SPARQL-Engine": engine, "Cache-Control": "public, max-age=600",

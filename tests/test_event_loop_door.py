@@ -1,0 +1,56 @@
+"""The query service awaited on an event loop (granian's front, `QueryService.answer_async`): the
+same answers as the threaded path, the time limit as real (the evaluator killed and replaced),
+and no evaluator free at once means "take the threaded path" rather than a wait on the loop."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from issgraph.protocol import ProtocolQuery
+from issgraph.services import Services
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+JSON = "application/sparql-results+json"
+
+
+def _pq(query: str) -> ProtocolQuery:
+    return ProtocolQuery(query=query)
+
+
+def test_an_awaited_answer_is_the_threaded_answer(app):
+    queries = app.extensions["issgraph"].queries
+    for text in ("ASK { ?s ?p ?o }", "SELECT ?l WHERE { <https://w3id.org/issgraph/resource/Russia> "
+                 "<http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l",
+                 "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 5", "SELECT * WHERE { ?s ?p }"):
+        threaded = queries.answer(_pq(text), JSON)
+        awaited = asyncio.run(queries.answer_async(_pq(text), JSON))
+        assert (awaited.status, awaited.body, awaited.content_type, awaited.line) == \
+            (threaded.status, threaded.body, threaded.content_type, threaded.line), text
+
+
+def test_an_awaited_runaway_is_a_503_at_the_limit_and_its_evaluator_is_replaced(config, dataset):
+    services = Services(config.replace(query_timeout=1.0), dataset)
+    try:
+        queries = services.queries
+        started = time.monotonic()
+        reply = asyncio.run(queries.answer_async(_pq(RUNAWAY), JSON))
+        elapsed = time.monotonic() - started
+        assert reply.status == 503 and "exceeded 1 s" in reply.error and elapsed < 1.0 + 1.0, (reply, elapsed)
+        after = asyncio.run(queries.answer_async(_pq("ASK {}"), JSON))
+        assert after.status == 200 and b"true" in after.body       # a new evaluator answers
+    finally:
+        services.executor.close()
+
+
+def test_no_free_evaluator_at_once_sends_the_query_to_the_threaded_path(config, dataset):
+    services = Services(config.replace(evaluators=1), dataset)
+    try:
+        executor = services.executor
+        assert executor.admission.acquire("127.0.0.9", time.monotonic() + 1)    # the only evaluator: taken
+        try:
+            assert asyncio.run(services.queries.answer_async(_pq("ASK {}"), JSON, client="127.0.0.9")) is None
+        finally:
+            executor.admission.release("127.0.0.9")
+        assert asyncio.run(services.queries.answer_async(_pq("ASK {}"), JSON, client="127.0.0.9")).status == 200
+    finally:
+        services.executor.close()
