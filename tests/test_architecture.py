@@ -24,7 +24,7 @@ LAYERS = [   # top first
                   "service_description", "validation", "operations", "fastpath", "examples", "messages",
                   "completion", "resultviews", "statements"}),
     ("engines", {"engine", "executor"}),
-    ("writers", {"results", "formats", "guard", "protocol", "jsonld"}),
+    ("writers", {"results", "formats", "guard", "lookups", "protocol", "jsonld"}),
     ("stores", {"stores"}),
     ("dataset", {"dataset", "inference"}),
     ("leaves", {"__init__", "config", "namespaces", "i18n", "text", "cache", "links", "memory", "netguard",

@@ -38,6 +38,7 @@ class Config:
     releases_path: Path = field(default_factory=lambda: _default("releases"))   # archived versions
     engine: str = "oxigraph"           # "oxigraph" or "rdflib"
     query_timeout: float = 10.0        # seconds a query may run before it is stopped
+    inline_lookups: bool = True        # lookups (lookups.py) evaluated in the web worker, not an evaluator
     max_query_bytes: int = 65536       # larger queries get 413
     max_nesting: int = 64              # deeper bracket nesting gets 400
     max_rows: int = 10000              # results beyond this are cut, and the response says so

@@ -231,6 +231,26 @@ class Executor:
             running.expire()
         return running.finish()
 
+    def run_here(self, job: QueryJob, fmt: Format, max_bytes: int = 0) -> Answer:
+        """A lookup (lookups.py) evaluated in this process, in the calling thread: bounded by its
+        shape, it needs no process that can be killed, and skips the round trip to one. An engine
+        failure is reported as an evaluator's crash would be (400), never raised as it is."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._factory()
+            engine = self._engine
+        try:
+            a = engine.run(job, fmt)
+        except (QueryError, StoreUnavailable, StoreTimeout):
+            raise
+        except Exception as err:              # a panic of the engine, say: as if an evaluator had died
+            log.error("a lookup failed in the web worker: %s: %s", type(err).__name__, err)
+            raise EvaluatorFailed(f"{type(err).__name__}: {err}") from None
+        limit = max_bytes or self.max_answer_bytes
+        if limit and len(a.body) > limit:
+            raise QueryError(_too_big(len(a.body), limit))
+        return a
+
     def try_start(self, job: QueryJob, fmt: Format, client: str = "-", max_bytes: int = 0,
                   started: float | None = None) -> "Running | None":
         """The job handed to a free evaluator at once, or None if this client must wait for one

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from . import guard
+from . import guard, lookups
 from .config import Config
 from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
 from .executor import EvaluatorFailed, EvaluatorsBusy, Executor, QueryTimeout
@@ -70,6 +70,9 @@ class QueryService:
         self.limits = guard.Limits(max_bytes=config.max_query_bytes, max_depth=config.max_nesting)
         self.base_iri = config.endpoint_iri
         self.sparql12 = engine_class(config).sparql12 is not False
+        # Lookups skip the evaluator only where evaluation is native and local (Oxigraph in this
+        # process, in memory or on disk): a remote store's answer or rdflib's takes its time.
+        self.inline = config.inline_lookups and config.engine == "oxigraph" and not config.store_endpoint
 
     def _dataset(self, pq: ProtocolQuery) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
         foreign = [g for g in (*pq.default_graph_uris, *pq.named_graph_uris) if g not in self.served_graphs]
@@ -87,7 +90,10 @@ class QueryService:
         step = self.prepare(pq, accept)
         if isinstance(step, Reply):
             return step
-        return self.run(*step, request_id, client, max_bytes, started)
+        job, fmt = step
+        if self.inline and lookups.is_lookup(job.text):
+            return self._here(job, fmt, request_id, client, max_bytes)
+        return self.run(job, fmt, request_id, client, max_bytes, started)
 
     async def answer_async(self, pq: ProtocolQuery, accept: str | None, request_id: str = "-", client: str = "-",
                            max_bytes: int = 0, started: float | None = None) -> Reply | None:
@@ -100,6 +106,8 @@ class QueryService:
         if isinstance(step, Reply):
             return step
         job, fmt = step
+        if self.inline and lookups.is_lookup(job.text):
+            return self._here(job, fmt, request_id, client, max_bytes)
         try:
             running = self.executor.try_start(job, fmt, client, max_bytes, started)
             if running is None:
@@ -163,6 +171,14 @@ class QueryService:
             started: float | None = None) -> Reply:
         try:
             answer = self.executor.run(job, fmt, client, max_bytes, started)
+        except Exception as err:
+            return self._failed(err, request_id, client)
+        return self._answered(answer, fmt)
+
+    def _here(self, job: QueryJob, fmt: Format, request_id: str, client: str, max_bytes: int) -> Reply:
+        """A lookup answered in this process (see lookups.py and Executor.run_here)."""
+        try:
+            answer = self.executor.run_here(job, fmt, max_bytes)
         except Exception as err:
             return self._failed(err, request_id, client)
         return self._answered(answer, fmt)
