@@ -417,6 +417,36 @@ def _check_syntax(text: str, base_iri: str | None = None) -> None:
         pass
 
 
+# Oxigraph reads ASK as SELECT * (it refuses ASK … GROUP BY as "SELECT * is not authorized with
+# GROUP BY"), and evaluates an ASK at once where SELECT answers lazily: parse_query parses this instead.
+_ASK_AS = "SELECT *"
+_PLACE = re.compile(r"^error at (\d+):(\d+): ")
+
+
+def parse_query(text: str, form: str, form_at: int, base_iri: str | None = None) -> None:
+    """Parse a query as a run would (the same QueryError, message and place) without evaluating it:
+    the editor's check before a run. SELECT, CONSTRUCT and DESCRIBE answers are lazy (nothing is
+    evaluated until read, and they are never read); an ASK is parsed as the SELECT * it stands for,
+    its keyword at `form_at` (the guard's GuardedQuery.form_at), and the error's place mapped back."""
+    if form != "ASK":
+        _check_syntax(text, base_iri)
+        return
+    head = text[:form_at]
+    line, column = head.count("\n") + 1, form_at - head.rfind("\n")     # the keyword's place (1-based)
+    shift = len(_ASK_AS) - len("ASK")
+    try:
+        _EMPTY.query(head + _ASK_AS + text[form_at + len("ASK"):], base_iri=base_iri)
+    except SyntaxError as err:
+        def back(m: re.Match) -> str:
+            at_line, at_column = int(m.group(1)), int(m.group(2))
+            if at_line == line and at_column > column:
+                at_column = max(column, at_column - shift)
+            return f"error at {at_line}:{at_column}: "
+        raise _syntax_error(SyntaxError(_PLACE.sub(back, str(err), count=1)), text) from None
+    except Exception:   # not a syntax error
+        pass
+
+
 def make_engine(dataset: Dataset, config, prefixes: dict[str, str] | None = None):
     """The engine the config names, ready to run jobs (a remote store answers queries itself)."""
     return engine_class(config)(dataset, config.max_rows, prefixes)

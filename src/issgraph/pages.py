@@ -199,6 +199,19 @@ def query_terms() -> Response:
     return send_document(doc, vary="Accept-Language", cache_seconds=3600)
 
 
+@bp.get("/query/check")
+def query_check() -> Response:
+    """Whether the editor's query would be refused before it runs, and where, in the page's language
+    (querypage.check; nothing is evaluated): JSON, which the editor marks while the reader types."""
+    svc = _svc()
+    text = request.args.get("query")
+    if text is None:
+        return Response(json.dumps({"error": "no query: add ?query="}) + "\n", 400, content_type=JSON_TYPE)
+    body = querypage.check(svc.queries, svc.prefixes, text, page_lang())
+    return Response(json.dumps(body, ensure_ascii=False) + "\n", content_type=JSON_TYPE,
+                    headers={"Vary": "Accept-Language", "Cache-Control": "public, max-age=3600"})
+
+
 @bp.get("/query/code")
 def query_code() -> Response:
     """The code panel's snippets for a query, as JSON (snippets.py; the page's script asks for them

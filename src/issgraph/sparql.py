@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from . import guard
 from .config import Config
-from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
+from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class, parse_query
 from .executor import EvaluatorFailed, EvaluatorsBusy, Executor, QueryTimeout
 from .formats import GRAPH, HTML, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolQuery
@@ -108,6 +108,22 @@ class QueryService:
         job = QueryJob(checked.text, checked.form, default_graphs, named_graphs, base_iri=self.base_iri,
                        from_clause=bool(checked.from_graphs or checked.from_named_graphs))
         return self.run(job, fmt, request_id, client, max_bytes, started)
+
+    def check(self, text: str) -> Reply | None:
+        """The error reply a run of `text` would start with, found without evaluating it (the guard,
+        the SPARQL 1.2 test, the parser: engine.parse_query); None when the query would run. Bounded
+        as a run is: the guard refuses a query over the size limit before anything parses it."""
+        try:
+            checked = guard.check_query(text, self.limits, self.served_graphs, self.base_iri)
+        except guard.QueryRejected as err:
+            return Reply.fail(err.status, str(err.message), err.line, err.column)
+        if checked.sparql12 and not self.sparql12:
+            return Reply.fail(400, sparql12_refusal(checked.sparql12, self.config.engine))
+        try:
+            parse_query(checked.text, checked.form, checked.form_at, self.base_iri)
+        except QueryError as err:
+            return Reply.fail(400, str(err), err.line, err.column)
+        return None
 
     @staticmethod
     def _for_a_person(accept: str | None, wanted: tuple[str, ...]) -> bool:
