@@ -201,3 +201,36 @@ def test_links_inside_a_view_are_clickable_with_the_script_and_the_page_obeys_it
     refused = browser.get_log("browser")
     assert refused and all(("inline event handler" in e["message"] or "inline style" in e["message"])
                            and "violates" in e["message"] for e in refused), refused
+
+
+# A bar chart's worth of rows, more than a view draws: a label column and a number column.
+MANY_BARS = "SELECT ?label ?n WHERE { VALUES ?n { " + " ".join(str(n) for n in range(1, 151)) + " } BIND(STR(?n) AS ?label) }"
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_both_pages_say_when_a_view_draws_only_the_first_rows(browser, no_script_browser, server, lang):
+    from issgraph import home, i18n, resultviews
+
+    said = i18n.word("v_shown", lang).format(n=home.number(resultviews.VIEW_ROWS, lang), total=home.number(150, lang))
+    browser.set_window_size(1280, 900)
+    browser.get(server.url + f"/query?lang={lang}")
+    run_in_editor(browser, MANY_BARS)
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]"))
+    browser.find_element(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]").click()
+    caption = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#result figure.result-view[data-view=bar] figcaption"))
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result figure.result-view[data-view=bar] > svg.picture"))
+    assert caption.text == said
+    if lang == "fa":
+        assert "۱۰۰" in caption.text and "۱۵۰" in caption.text and not any(c.isascii() and c.isdigit() for c in caption.text)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#result figure.result-view svg g.bar")) == resultviews.VIEW_ROWS
+    # The page without the script says the same words.
+    no_script_browser.get(server.url + f"/query?query={quote(MANY_BARS, safe='')}&view=bar&lang={lang}")
+    assert no_script_browser.find_element(By.CSS_SELECTOR, "#result figure.result-view figcaption").text == said
+    # A result the view draws whole: nothing to say.
+    browser.get(server.url + f"/query?lang={lang}")
+    run_in_editor(browser, BAR)
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]"))
+    browser.find_element(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]").click()
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result figure.result-view[data-view=bar] > svg.picture"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "#result figure.result-view figcaption")
+    assert not script_errors(browser)

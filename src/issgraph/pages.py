@@ -159,7 +159,7 @@ def query_page() -> Response:
                 if outcome is not None else None,
                 chosen=chosen, line_count=max(text.count("\n") + 1, 1),
                 number=lambda n: home.number(n, lang), number_ms=lambda ms: home.number_ms(ms, lang),
-                base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows,
+                base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows, view_rows=resultviews.VIEW_ROWS,
                 public_base=svc.config.public_base.rstrip("/"))
     response = Response(doc.body, doc.status, content_type=doc.content_type)
     response.headers["Vary"] = "Accept-Language"

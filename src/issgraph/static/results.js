@@ -97,8 +97,9 @@
   }
 
   /* Fill `figure` with the view at `src`, drawn in the page (its links clickable); an <img> of it
-     if it cannot be fetched or read. `still()` says whether the figure still wants this view. */
-  function inlineView(figure, src, alt, still) {
+     if it cannot be fetched or read. `still()` says whether the figure still wants this view;
+     `caption`, if given, goes under the picture. */
+  function inlineView(figure, src, alt, still, caption) {
     return fetch(src, { headers: { Accept: "image/svg+xml" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .catch(function () { return null; })
@@ -107,6 +108,7 @@
         var svg = text === null ? null : cleanSvg(text);
         figure.textContent = "";
         figure.appendChild(svg || el("img", { src: src, alt: alt, "class": "view-image" }));
+        if (caption) figure.appendChild(caption);
         figure.removeAttribute("aria-busy");
       });
   }
@@ -165,7 +167,14 @@
       viewBox.textContent = "";
       viewBox.setAttribute("data-view", view);
       viewBox.setAttribute("aria-busy", "true");
-      inlineView(viewBox, src, (words.view_names || {})[view] || view, function () { return current === view; });
+      // A view draws the first words.view_rows rows (resultviews.VIEW_ROWS): say so when there are more,
+      // in the words the page without script uses.
+      var limit = words.view_rows, caption = null;
+      if (limit && all.length > limit && words.view_shown) {
+        caption = el("figcaption", { "class": "muted" }, [words.view_shown
+          .replace("{n}", digits(limit.toLocaleString("en-US"))).replace("{total}", digits(all.length.toLocaleString("en-US")))]);
+      }
+      inlineView(viewBox, src, (words.view_names || {})[view] || view, function () { return current === view; }, caption);
       embed.textContent = "";
       embed.appendChild(el("a", { href: src, id: "embed-link", "data-view": view }, [words.embed || "Embed"]));
       embed.appendChild(document.createTextNode(" "));
