@@ -43,6 +43,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     base_iri: str | None = None
     from_clause: bool = False
+    parse_only: bool = False                    # only say whether it parses (check_syntax): the editor's check
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ class RdflibEngine:
     def run(self, job: QueryJob, fmt: Format) -> Answer:
         from pyparsing.exceptions import ParseException
 
-        _check_syntax(job.text, job.base_iri)
+        check_syntax(job.text, job.base_iri)
         try:
             outcome = self._target(job).query(job.text, base=job.base_iri)
             return self._write(outcome, fmt)
@@ -323,7 +324,7 @@ class RemoteEngine:
         return params
 
     def run(self, job: QueryJob, fmt: Format) -> Answer:
-        _check_syntax(job.text, job.base_iri)
+        check_syntax(job.text, job.base_iri)
         results = answer_kind(job.form) == "results"
         accept = (RESULTS_ACCEPT if results else GRAPH_ACCEPT)
         try:
@@ -403,8 +404,10 @@ def engine_class(config):
 _EMPTY = ox.Store()
 
 
-def _check_syntax(text: str, base_iri: str | None = None) -> None:
-    """Parse with Oxigraph (on an empty store) so both engines refuse the same queries, alike.
+def check_syntax(text: str, base_iri: str | None = None) -> None:
+    """Parse with Oxigraph (on an empty store) so both engines refuse the same queries, alike; also
+    the editor's check before a run (a QueryJob with parse_only, in an evaluator: Oxigraph goes on
+    to evaluate some queries on the empty store at once, which the evaluator's time limit cuts).
 
     rdflib's parser knows prefixes nobody declared (foaf:, schema:, ...) and words its errors
     its own way; SPARQL says an undeclared prefix is an error.
@@ -414,36 +417,6 @@ def _check_syntax(text: str, base_iri: str | None = None) -> None:
     except SyntaxError as err:
         raise _syntax_error(err, text) from None
     except Exception:   # evaluation errors on an empty store are not syntax errors
-        pass
-
-
-# Oxigraph reads ASK as SELECT * (it refuses ASK … GROUP BY as "SELECT * is not authorized with
-# GROUP BY"), and evaluates an ASK at once where SELECT answers lazily: parse_query parses this instead.
-_ASK_AS = "SELECT *"
-_PLACE = re.compile(r"^error at (\d+):(\d+): ")
-
-
-def parse_query(text: str, form: str, form_at: int, base_iri: str | None = None) -> None:
-    """Parse a query as a run would (the same QueryError, message and place) without evaluating it:
-    the editor's check before a run. SELECT, CONSTRUCT and DESCRIBE answers are lazy (nothing is
-    evaluated until read, and they are never read); an ASK is parsed as the SELECT * it stands for,
-    its keyword at `form_at` (the guard's GuardedQuery.form_at), and the error's place mapped back."""
-    if form != "ASK":
-        _check_syntax(text, base_iri)
-        return
-    head = text[:form_at]
-    line, column = head.count("\n") + 1, form_at - head.rfind("\n")     # the keyword's place (1-based)
-    shift = len(_ASK_AS) - len("ASK")
-    try:
-        _EMPTY.query(head + _ASK_AS + text[form_at + len("ASK"):], base_iri=base_iri)
-    except SyntaxError as err:
-        def back(m: re.Match) -> str:
-            at_line, at_column = int(m.group(1)), int(m.group(2))
-            if at_line == line and at_column > column:
-                at_column = max(column, at_column - shift)
-            return f"error at {at_line}:{at_column}: "
-        raise _syntax_error(SyntaxError(_PLACE.sub(back, str(err), count=1)), text) from None
-    except Exception:   # not a syntax error
         pass
 
 

@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Callable
 
 from . import netguard
-from .engine import Answer, QueryError, QueryJob, StoreTimeout, StoreUnavailable
+from .engine import Answer, QueryError, QueryJob, StoreTimeout, StoreUnavailable, check_syntax
 from .formats import BY_NAME, Format
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,11 @@ def _child_main(conn: Connection, engine, memory_limit: int | None, isolate: Cal
         except (EOFError, OSError):
             os._exit(0)
         try:
-            a = engine.run(job, BY_NAME[fmt_name])
+            if job.parse_only:      # the editor's check: a syntax error, or an empty answer
+                check_syntax(job.text, job.base_iri)
+                a = Answer(b"", fmt_name, None, False)
+            else:
+                a = engine.run(job, BY_NAME[fmt_name])
             if max_bytes and len(a.body) > max_bytes:     # never sent: the worker's memory is bounded too
                 reply = ("error", (_too_big(len(a.body), max_bytes), None, None))
             else:
@@ -152,7 +156,7 @@ class _Evaluator:
 
     def ask(self, job: QueryJob, fmt: Format, timeout: float, max_bytes: int = 0):
         """Send one job and wait at most `timeout` seconds for (kind, value)."""
-        fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri, job.from_clause)
+        fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri, job.from_clause, job.parse_only)
         self.conn.send_bytes(pickle.dumps((fields, fmt.name, max_bytes), protocol=pickle.HIGHEST_PROTOCOL))
         if not self._poller.poll(timeout * 1000):
             raise QueryTimeout(timeout)
@@ -214,23 +218,25 @@ class Executor:
             self._idle.extend(started)
 
     def run(self, job: QueryJob, fmt: Format, client: str = "-", max_bytes: int = 0,
-            started: float | None = None) -> Answer:
-        """Run one job within the time limit, counted from `started` (default now): waiting for an
-        evaluator uses it up too, so no query outlives its limit. `max_bytes` (0: the executor's)
-        bounds the answer."""
+            started: float | None = None, timeout: float | None = None) -> Answer:
+        """Run one job within the time limit (`timeout`, default the executor's), counted from
+        `started` (default now): waiting for an evaluator uses it up too, so no query outlives its
+        limit. `max_bytes` (0: the executor's) bounds the answer."""
+        limit = self.timeout if timeout is None else timeout
         start = time.monotonic() if started is None else started
-        if not self.admission.acquire(client, start + self.timeout):
-            raise EvaluatorsBusy(self.timeout)
+        if not self.admission.acquire(client, start + limit):
+            raise EvaluatorsBusy(limit)
         try:
             evaluator = self._take()
             try:
-                remaining = max(0.05, self.timeout - (time.monotonic() - start))
+                remaining = max(0.05, limit - (time.monotonic() - start))
                 kind, value = evaluator.ask(job, fmt, remaining, max_bytes or self.max_answer_bytes)
             except QueryTimeout:
                 evaluator.stop()
-                self._event("query_timeout")
-                self._event("evaluator_restart", "timeout")
-                raise QueryTimeout(self.timeout) from None
+                if not job.parse_only:       # a check cut short parsed: it is no query's timeout
+                    self._event("query_timeout")
+                self._event("evaluator_restart", "check" if job.parse_only else "timeout")
+                raise QueryTimeout(limit) from None
             except (EOFError, OSError, pickle.UnpicklingError):
                 evaluator.stop()
                 self._event("evaluator_restart", "crashed")

@@ -35,7 +35,6 @@ class GuardedQuery:
     from_graphs: tuple[str, ...]        # IRIs of the FROM clauses, expanded and resolved
     from_named_graphs: tuple[str, ...]  # IRIs of the FROM NAMED clauses, likewise
     sparql12: tuple[str, ...] = ()      # SPARQL 1.2 syntax the query uses (see SPARQL12_FEATURES)
-    form_at: int = 0                    # where the form's keyword starts in `text` (engine.parse_query)
 
 
 @dataclass(frozen=True)
@@ -236,7 +235,7 @@ class _Scanner:
         if form is None:
             raise self._refuse(_NOT_A_QUERY, start if start < len(self.text) else None)
         return GuardedQuery(self.text, form.group().upper(), tuple(self.graphs[False]), tuple(self.graphs[True]),
-                            sparql12_syntax(self.text, self.version), form.start())
+                            sparql12_syntax(self.text, self.version))
 
     def scan_hazards(self):
         """Check only for what must never be evaluated: the syntax of this reading is its engine's business."""

@@ -207,9 +207,10 @@ def query_check() -> Response:
     text = request.args.get("query")
     if text is None:
         return Response(json.dumps({"error": "no query: add ?query="}) + "\n", 400, content_type=JSON_TYPE)
-    body = querypage.check(svc.queries, svc.prefixes, text, page_lang())
-    return Response(json.dumps(body, ensure_ascii=False) + "\n", content_type=JSON_TYPE,
-                    headers={"Vary": "Accept-Language", "Cache-Control": "public, max-age=3600"})
+    status, body = querypage.check(svc.queries, svc.prefixes, text, page_lang(), request.remote_addr or "-")
+    headers = {"Vary": "Accept-Language", "Cache-Control": "public, max-age=3600"} if status == 200 else \
+        {"Retry-After": "10", "Cache-Control": "no-store"}
+    return Response(json.dumps(body, ensure_ascii=False) + "\n", status, content_type=JSON_TYPE, headers=headers)
 
 
 @bp.get("/query/code")

@@ -130,8 +130,9 @@
           { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (doc) {
+        if (!doc) { if (seq === checkSeq) lastChecked = null; return; }     // not checked now (busy): the next change asks again
         // Only the answer for the text the editor still holds counts (a newer check is on its way otherwise).
-        if (doc && seq === checkSeq && current() === text) report(doc.ok ? null : doc, text);
+        if (seq === checkSeq && current() === text) report(doc.ok ? null : doc, text);
       })
       .catch(function () { if (seq === checkSeq) lastChecked = null; });
   }
