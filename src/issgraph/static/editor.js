@@ -82,7 +82,7 @@
     warning.setAttribute("data-prefixes", names.join(" "));
   }
 
-  // --- the check before a run: /query/check (querypage.check: the guard and the parser, nothing evaluated) ---
+  // --- the check before a run: /query/check (querypage.check: the guard and the parser; the query is not run) ---
   var pageWords = JSON.parse(page.getAttribute("data-words") || "{}");
   var CHECK_DELAY = 400;          // ms after the last change: one request per pause, not per key
   var note = el("p", { id: "check-note", "class": "error check-note", role: "status", hidden: "hidden" });
