@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from .test_browser import (_editor_text, browser, chromium, script_errors,  # noqa: F401
+from .test_browser import (_editor_text, browser, chromium, screenshot, script_errors,  # noqa: F401
                            wait)  # (browser: the fixture)
 
 FIRST = "PREFIX res: <https://w3id.org/issgraph/resource/>\nASK { res:Russia ?p ?o }"
@@ -283,3 +283,52 @@ def test_without_script_the_textarea_is_the_editor_and_everything_still_works(br
     assert "scripted" not in (driver.find_element(By.ID, "query-page").get_attribute("class") or "")
     assert not driver.find_elements(By.ID, "copy-link")
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+
+
+def _checks(driver) -> list[str]:
+    """The /query/check requests this page has made so far."""
+    return driver.execute_script("return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
+                                 ".filter(function (n) { return n.indexOf('/query/check?') >= 0; })")
+
+
+def _check_mark(driver):
+    return _shadow(driver).find_elements(By.CSS_SELECTOR, ".cm-syntax-error")
+
+
+def test_a_syntax_error_is_marked_where_it_is_before_running_and_cleared_when_fixed(browser, server):
+    browser.get(server.url + "/query?lang=en")
+    assert _checks(browser) == []                                  # the page's own query is not sent to be checked
+    content = _type(browser, "SELECT * WHERE {\n  ?s ?p\n", "}")
+    marked = wait(browser).until(_check_mark)
+    assert [m.text for m in marked] == ["}"]                       # line 3, column 2 (past the "}"): the object is missing
+    assert "syntax error" in marked[0].get_attribute("title")
+    note = browser.find_element(By.ID, "check-note")
+    assert note.is_displayed() and "line 3, column 2" in note.text and "syntax error" in note.text
+    assert note.find_element(By.CSS_SELECTOR, ".message").get_attribute("lang") == "en"
+    assert browser.find_element(By.ID, "result").get_attribute("data-kind") is None      # nothing ran
+    # Typing sends one check after the keys stop, not one per key; an unchanged text is not sent again.
+    sent = len(_checks(browser))
+    content.send_keys(Keys.CONTROL, Keys.END)
+    content.send_keys(" # a comment")
+    wait(browser).until(lambda d: len(_checks(d)) > sent)
+    time.sleep(1)
+    assert len(_checks(browser)) == sent + 1
+    content.send_keys("x", Keys.BACKSPACE)
+    time.sleep(1)
+    assert len(_checks(browser)) == sent + 1
+    # Fixed: the mark and the note go.
+    _type(browser, "SELECT * WHERE {\n  ?s ?p ", "?o }")
+    wait(browser).until(lambda d: not _check_mark(d) and not d.find_element(By.ID, "check-note").is_displayed())
+    # A guard's refusal is marked too, in the reader's language, with Persian digits.
+    browser.get(server.url + "/query?lang=fa")
+    _type(browser, "SELECT * WHERE {\n  ?s ?p ?o .\n  SERVICE <http://example.org/sparql> { ?s ?p ?o }\n", "}")
+    marked = wait(browser).until(_check_mark)
+    assert [m.text for m in marked] == ["SERVICE"]                 # a word is marked whole
+    note = browser.find_element(By.ID, "check-note")
+    assert note.is_displayed() and "سطر ۳، ستون ۳" in note.text
+    message = note.find_element(By.CSS_SELECTOR, ".message")
+    assert message.get_attribute("lang") == "fa" and message.get_attribute("dir") == "rtl"
+    assert marked[0].get_attribute("title") == message.text
+    screenshot(browser, "query-check-fa")
+    assert browser.find_element(By.ID, "result").get_attribute("data-kind") is None
+    assert script_errors(browser) == [] and _csp_violations(browser) == []

@@ -103,17 +103,16 @@ def test_each_view_renders_with_the_script(browser, server, lang):
         run_in_editor(browser, VIEW_QUERIES[view])
         wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#result nav.result-views a[data-view={view}]"))
         browser.find_element(By.CSS_SELECTOR, f"#result nav.result-views a[data-view={view}]").click()
-        img = browser.find_element(By.CSS_SELECTOR, f"#result figure.result-view[data-view={view}] img")
-        wait(browser).until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img))
-        assert img.size["width"] > 300
+        svg = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, f"#result figure.result-view[data-view={view}] > svg.picture"))
+        assert svg.size["width"] > 300 and svg.find_elements(By.CSS_SELECTOR, VIEW_CLASSES[view])
         assert "view.svg" in browser.find_element(By.ID, "embed-link").get_attribute("href")
         assert not browser.find_element(By.CSS_SELECTOR, "#result div.table-view").is_displayed()
         browser.find_element(By.CSS_SELECTOR, "#result nav.result-views a[data-view=table]").click()
         assert browser.find_element(By.CSS_SELECTOR, "#result div.table-view").is_displayed()
     browser.get(server.url + f"/query?lang={lang}")
     run_in_editor(browser, GRAPH)
-    img = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#result figure.result-view[data-view=graph] img"))
-    wait(browser).until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img))
+    svg = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#result figure.result-view[data-view=graph] > svg.picture"))
+    assert svg.find_elements(By.CSS_SELECTOR, VIEW_CLASSES["graph"])
     assert browser.find_elements(By.CSS_SELECTOR, "#result pre.turtle")
     assert not script_errors(browser)
 
@@ -145,3 +144,93 @@ def test_each_view_renders_without_javascript_and_fits_a_phone(no_script_browser
     fit = driver.execute_script(OVERFLOW)
     assert fit["scroll"] <= fit["client"] and not fit["outside"], fit
     driver.set_window_size(1280, 900)
+
+
+HOSTILE_SVG = """<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" onload="window.pwned=1">
+<script>window.pwned = 2</script><style>text { fill: red }</style>
+<foreignObject width="10" height="10"><div xmlns="http://www.w3.org/1999/xhtml" onclick="window.pwned=3">x</div></foreignObject>
+<a href="javascript:window.pwned=4"><text onmouseover="window.pwned=5" style="fill: red">bad</text></a>
+<a xlink:href="data:text/html,hi"><text>data</text></a>
+<animate attributeName="href" values="javascript:window.pwned=6"/><set attributeName="onclick" to="x"/>
+<use href="https://example.org/x.svg#y"/><image href="https://example.org/x.png"/>
+<a href="/resource/Russia?lang=fa"><text>ok</text></a><a href="https://example.org/page"><text>web</text></a>
+</svg>"""
+
+
+def test_links_inside_a_view_are_clickable_with_the_script_and_the_page_obeys_its_csp(browser, server):
+    from .test_browser_editor import _csp_violations
+
+    browser.set_window_size(1280, 900)
+    for lang in ("en", "fa"):
+        browser.get(server.url + f"/query?lang={lang}")
+        run_in_editor(browser, BAR)
+        wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]"))
+        browser.find_element(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]").click()
+        # The view is the server's SVG itself, in the page (an <img> keeps its links out of reach).
+        links = wait(browser).until(lambda d: d.find_elements(
+            By.CSS_SELECTOR, "#result figure.result-view[data-view=bar] > svg.picture a"))
+        assert not browser.find_elements(By.CSS_SELECTOR, "#result figure.result-view img")
+        screenshot(browser, f"query-view-inline-bar-{lang}")
+        href = browser.execute_script("return arguments[0].getAttribute('href')", links[0])
+        assert href.startswith("/resource/") and href.endswith(f"lang={lang}"), href
+        links[0].click()
+        wait(browser).until(lambda d: d.current_url == server.url + href)
+        assert browser.find_element(By.TAG_NAME, "h1").text
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+    assert script_errors(browser) == [] and _csp_violations(browser) == []
+    # Whatever the SVG holds, only drawing and http(s) links reach the page: no script, no handler,
+    # no foreign content, no style, nothing that loads or animates.
+    browser.get(server.url + "/query?lang=en")
+    kept = browser.execute_script("""
+        var svg = window.IssgraphResults.cleanSvg(arguments[0]);
+        document.body.appendChild(svg);
+        var names = Array.from(svg.querySelectorAll('*')).map(function (e) { return e.localName; });
+        var attrs = [].concat.apply([], Array.from(svg.querySelectorAll('*')).concat([svg]).map(function (e) {
+          return Array.from(e.attributes).map(function (a) { return a.name; }); }));
+        var hrefs = Array.from(svg.querySelectorAll('a')).map(function (a) {
+          return a.getAttribute('href') || a.getAttributeNS('http://www.w3.org/1999/xlink', 'href'); });
+        return [names, attrs, hrefs, window.pwned || null];""", HOSTILE_SVG)
+    names, attrs, hrefs, pwned = kept
+    assert not {"script", "style", "foreignObject", "div", "animate", "set", "use", "image"} & set(names), names
+    assert not [a for a in attrs if a.startswith("on") or a == "style"], attrs
+    assert [h for h in hrefs if h] == ["/resource/Russia?lang=fa", "https://example.org/page"]
+    assert pwned is None
+    assert browser.execute_script("return window.IssgraphResults.cleanSvg('<html>not svg</html>')") is None
+    # Parsing the hostile text already meets the CSP (the parsed document inherits it): the browser
+    # refuses its handlers and styles there and says so; none of it ran, none of it reached the page.
+    refused = browser.get_log("browser")
+    assert refused and all(("inline event handler" in e["message"] or "inline style" in e["message"])
+                           and "violates" in e["message"] for e in refused), refused
+
+
+# A bar chart's worth of rows, more than a view draws: a label column and a number column.
+MANY_BARS = "SELECT ?label ?n WHERE { VALUES ?n { " + " ".join(str(n) for n in range(1, 151)) + " } BIND(STR(?n) AS ?label) }"
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_both_pages_say_when_a_view_draws_only_the_first_rows(browser, no_script_browser, server, lang):
+    from issgraph import home, i18n, resultviews
+
+    said = i18n.word("v_shown", lang).format(n=home.number(resultviews.VIEW_ROWS, lang), total=home.number(150, lang))
+    browser.set_window_size(1280, 900)
+    browser.get(server.url + f"/query?lang={lang}")
+    run_in_editor(browser, MANY_BARS)
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]"))
+    browser.find_element(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]").click()
+    caption = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "#result figure.result-view[data-view=bar] figcaption"))
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result figure.result-view[data-view=bar] > svg.picture"))
+    assert caption.text == said
+    if lang == "fa":
+        assert "۱۰۰" in caption.text and "۱۵۰" in caption.text and not any(c.isascii() and c.isdigit() for c in caption.text)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#result figure.result-view svg g.bar")) == resultviews.VIEW_ROWS
+    # The page without the script says the same words.
+    no_script_browser.get(server.url + f"/query?query={quote(MANY_BARS, safe='')}&view=bar&lang={lang}")
+    assert no_script_browser.find_element(By.CSS_SELECTOR, "#result figure.result-view figcaption").text == said
+    # A result the view draws whole: nothing to say.
+    browser.get(server.url + f"/query?lang={lang}")
+    run_in_editor(browser, BAR)
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]"))
+    browser.find_element(By.CSS_SELECTOR, "#result nav.result-views a[data-view=bar]").click()
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result figure.result-view[data-view=bar] > svg.picture"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "#result figure.result-view figcaption")
+    assert not script_errors(browser)

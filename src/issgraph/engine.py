@@ -43,6 +43,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     base_iri: str | None = None
     from_clause: bool = False
+    parse_only: bool = False                    # only say whether it parses (check_syntax): the editor's check
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ class RdflibEngine:
     def run(self, job: QueryJob, fmt: Format) -> Answer:
         from pyparsing.exceptions import ParseException
 
-        _check_syntax(job.text, job.base_iri)
+        check_syntax(job.text, job.base_iri)
         try:
             outcome = self._target(job).query(job.text, base=job.base_iri)
             return self._write(outcome, fmt)
@@ -323,7 +324,7 @@ class RemoteEngine:
         return params
 
     def run(self, job: QueryJob, fmt: Format) -> Answer:
-        _check_syntax(job.text, job.base_iri)
+        check_syntax(job.text, job.base_iri)
         results = answer_kind(job.form) == "results"
         accept = (RESULTS_ACCEPT if results else GRAPH_ACCEPT)
         try:
@@ -403,8 +404,10 @@ def engine_class(config):
 _EMPTY = ox.Store()
 
 
-def _check_syntax(text: str, base_iri: str | None = None) -> None:
-    """Parse with Oxigraph (on an empty store) so both engines refuse the same queries, alike.
+def check_syntax(text: str, base_iri: str | None = None) -> None:
+    """Parse with Oxigraph (on an empty store) so both engines refuse the same queries, alike; also
+    the editor's check before a run (a QueryJob with parse_only, in an evaluator: Oxigraph goes on
+    to evaluate some queries on the empty store at once, which the evaluator's time limit cuts).
 
     rdflib's parser knows prefixes nobody declared (foaf:, schema:, ...) and words its errors
     its own way; SPARQL says an undeclared prefix is an error.

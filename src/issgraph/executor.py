@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Callable
 
 from . import netguard
-from .engine import Answer, QueryError, QueryJob, StoreTimeout, StoreUnavailable
+from .engine import Answer, QueryError, QueryJob, StoreTimeout, StoreUnavailable, check_syntax
 from .formats import BY_NAME, Format
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,11 @@ def _child_main(conn: Connection, engine, memory_limit: int | None, isolate: Cal
         except (EOFError, OSError):
             os._exit(0)
         try:
-            a = engine.run(job, BY_NAME[fmt_name])
+            if job.parse_only:      # the editor's check: a syntax error, or an empty answer
+                check_syntax(job.text, job.base_iri)
+                a = Answer(b"", fmt_name, None, False)
+            else:
+                a = engine.run(job, BY_NAME[fmt_name])
             if max_bytes and len(a.body) > max_bytes:     # never sent: the worker's memory is bounded too
                 reply = ("error", (_too_big(len(a.body), max_bytes), None, None))
             else:
@@ -152,7 +156,7 @@ class _Evaluator:
 
     def send(self, job: QueryJob, fmt: Format, max_bytes: int = 0) -> None:
         """Hand one job to the evaluator."""
-        fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri, job.from_clause)
+        fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri, job.from_clause, job.parse_only)
         self.conn.send_bytes(pickle.dumps((fields, fmt.name, max_bytes), protocol=pickle.HIGHEST_PROTOCOL))
 
     def wait(self, timeout: float) -> bool:
@@ -219,14 +223,15 @@ class Executor:
             self._idle.extend(started)
 
     def run(self, job: QueryJob, fmt: Format, client: str = "-", max_bytes: int = 0,
-            started: float | None = None) -> Answer:
-        """Run one job within the time limit, counted from `started` (default now): waiting for an
-        evaluator uses it up too, so no query outlives its limit. `max_bytes` (0: the executor's)
-        bounds the answer."""
+            started: float | None = None, timeout: float | None = None) -> Answer:
+        """Run one job within the time limit (`timeout`, default the executor's), counted from
+        `started` (default now): waiting for an evaluator uses it up too, so no query outlives its
+        limit. `max_bytes` (0: the executor's) bounds the answer."""
+        limit = self.timeout if timeout is None else timeout
         start = time.monotonic() if started is None else started
-        if not self.admission.acquire(client, start + self.timeout):
-            raise EvaluatorsBusy(self.timeout)
-        running = self._send(job, fmt, client, max_bytes, start)
+        if not self.admission.acquire(client, start + limit):
+            raise EvaluatorsBusy(limit)
+        running = self._send(job, fmt, client, max_bytes, start, limit)
         if not running.evaluator.wait(running.remaining()):
             running.expire()
         return running.finish()
@@ -259,9 +264,10 @@ class Executor:
         start = time.monotonic() if started is None else started
         if not self.admission.acquire(client, 0.0):
             return None
-        return self._send(job, fmt, client, max_bytes, start)
+        return self._send(job, fmt, client, max_bytes, start, self.timeout)
 
-    def _send(self, job: QueryJob, fmt: Format, client: str, max_bytes: int, start: float) -> "Running":
+    def _send(self, job: QueryJob, fmt: Format, client: str, max_bytes: int, start: float,
+              limit: float) -> "Running":
         """With an admission held: the job sent to an evaluator (the admission is released on failure)."""
         try:
             evaluator = self._take()
@@ -279,7 +285,7 @@ class Executor:
             evaluator.stop()
             self.admission.release(client)
             raise
-        return Running(self, evaluator, client, start)
+        return Running(self, evaluator, client, start, limit, job.parse_only)
 
     def close(self) -> None:
         with self._lock:
@@ -291,24 +297,27 @@ class Executor:
 class Running:
     """One job at one evaluator, holding the client's admission until `finish` or `expire`."""
 
-    def __init__(self, executor: Executor, evaluator: _Evaluator, client: str, start: float):
+    def __init__(self, executor: Executor, evaluator: _Evaluator, client: str, start: float, limit: float,
+                 parse_only: bool = False):
         self.executor, self.evaluator, self.client, self.start = executor, evaluator, client, start
+        self.limit, self.parse_only = limit, parse_only
         self._done = False
 
     def fileno(self) -> int:
         return self.evaluator.conn.fileno()
 
     def remaining(self) -> float:
-        return max(0.05, self.executor.timeout - (time.monotonic() - self.start))
+        return max(0.05, self.limit - (time.monotonic() - self.start))
 
     def expire(self) -> None:
         """The time limit passed: the evaluator is killed (its CPU freed) and QueryTimeout raised."""
         ex = self.executor
         self.evaluator.stop()
         self._release()
-        ex._event("query_timeout")
-        ex._event("evaluator_restart", "timeout")
-        raise QueryTimeout(ex.timeout)
+        if not self.parse_only:                # a check cut short parsed: it is no query's timeout
+            ex._event("query_timeout")
+        ex._event("evaluator_restart", "check" if self.parse_only else "timeout")
+        raise QueryTimeout(self.limit)
 
     def finish(self) -> Answer:
         """The answer that arrived (the evaluator goes back to the pool, or is replaced)."""

@@ -195,6 +195,7 @@ WORDS = {
                           "برای شما اعلام شد، همان‌گونه که گراف به کار می‌برد: {prefixes}"),
     "qe_unknown_prefix": ("Prefix {prefix}: is used but not declared, and the graph does not know it.",
                           "پیشوند {prefix}: به کار رفته اما اعلام نشده و گراف آن را نمی‌شناسد."),
+    "qe_check_error": ("Error found before running", "خطایی که پیش از اجرا یافته شد"),
     "qe_bad_param": ("Parameter {name}: {why}", "پارامتر {name}: {why}"),
     "s_results": ("Search results", "نتایج جستجو"),
     "s_for": ("Results for “{q}”", "نتایج برای «{q}»"),

@@ -159,7 +159,7 @@ def query_page() -> Response:
                 if outcome is not None else None,
                 chosen=chosen, line_count=max(text.count("\n") + 1, 1),
                 number=lambda n: home.number(n, lang), number_ms=lambda ms: home.number_ms(ms, lang),
-                base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows,
+                base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows, view_rows=resultviews.VIEW_ROWS,
                 public_base=svc.config.public_base.rstrip("/"))
     response = Response(doc.body, doc.status, content_type=doc.content_type)
     response.headers["Vary"] = "Accept-Language"
@@ -197,6 +197,20 @@ def query_terms() -> Response:
         (json.dumps(completion.terms(svc.dataset, svc.site, svc.prefixes, lang), ensure_ascii=False) + "\n")
         .encode("utf-8"), JSON_TYPE))
     return send_document(doc, vary="Accept-Language", cache_seconds=3600)
+
+
+@bp.get("/query/check")
+def query_check() -> Response:
+    """Whether the editor's query would be refused before it runs, and where, in the page's language
+    (querypage.check; nothing is evaluated): JSON, which the editor marks while the reader types."""
+    svc = _svc()
+    text = request.args.get("query")
+    if text is None:
+        return Response(json.dumps({"error": "no query: add ?query="}) + "\n", 400, content_type=JSON_TYPE)
+    status, body = querypage.check(svc.queries, svc.prefixes, text, page_lang(), request.remote_addr or "-")
+    headers = {"Vary": "Accept-Language", "Cache-Control": "public, max-age=3600"} if status == 200 else \
+        {"Retry-After": "10", "Cache-Control": "no-store"}
+    return Response(json.dumps(body, ensure_ascii=False) + "\n", status, content_type=JSON_TYPE, headers=headers)
 
 
 @bp.get("/query/code")

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from . import i18n, pictures, resultviews
+from . import completion, i18n, pictures, resultviews
 from .messages import Explained, explain
 from .protocol import ProtocolQuery
 from .search import page_href
@@ -201,6 +201,29 @@ def page_number(value: str | None) -> int:
     except ValueError:
         return 1
     return n if n >= 1 else 1
+
+
+def check(queries: QueryService, prefixes: dict[str, str], query: str, lang: str, client: str = "-") -> tuple[int, dict]:
+    """What the editor marks before a run, with the HTTP status to send it with: (200, {"ok": True}),
+    or (200, the error a run of `query` would report (QueryService.check: it is not run) in `lang`,
+    the language the message is in, and its line and column in the reader's text, None when it has
+    no place); (503, {"error": ...}) when the check cannot be made now. Known prefixes the query uses
+    undeclared are declared first, as the page does before each run; places skip those lines."""
+    added: list[str] = []
+    if len(query.encode("utf-8", "surrogatepass")) <= queries.config.max_query_bytes:
+        query, added = completion.with_known_prefixes(query, prefixes)
+    problem = queries.check(query, client)
+    if problem is None:
+        return 200, {"ok": True}
+    said = explain(problem.error or "", lang)
+    if problem.status == 503:
+        return 503, {"error": said.text, "lang": said.lang}
+    line, column = problem.line, problem.column
+    if line is not None:
+        line -= len(added)
+        if line < 1:
+            line = column = None
+    return 200, {"ok": False, "message": said.text, "lang": said.lang, "line": line, "column": column}
 
 
 def view_url(query: str, view: str, lang: str) -> str:

@@ -22,6 +22,10 @@ TEXT = "text/plain; charset=utf-8"
 OFFERS = {"results": RESULTS, "graph": GRAPH}
 BROWSER_OFFERS = (*RESULTS, *GRAPH, HTML)     # HTML last: it wins only where a client prefers it
 MAX_REDIRECTED_QUERY = 8192                   # longer queries are not put into a Location header
+# The editor's check parses in an evaluator (Oxigraph has no parse-only call): a parse takes
+# milliseconds, and Oxigraph reports a syntax error before evaluating anything, so a check still
+# busy after this long has parsed (it is evaluating on an empty store) and is stopped.
+CHECK_SECONDS = 0.5
 
 
 @dataclass
@@ -158,6 +162,27 @@ class QueryService:
         job = QueryJob(checked.text, checked.form, default_graphs, named_graphs, base_iri=self.base_iri,
                        from_clause=bool(checked.from_graphs or checked.from_named_graphs))
         return job, fmt
+
+    def check(self, text: str, client: str = "-") -> Reply | None:
+        """The error reply a run of `text` would start with, found without running it: the guard,
+        the SPARQL 1.2 test, then Oxigraph's parser in an evaluator, cut at CHECK_SECONDS (see
+        there); None when the query would run. A 503 reply when no evaluator is free for `client`."""
+        try:
+            checked = guard.check_query(text, self.limits, self.served_graphs, self.base_iri)
+        except guard.QueryRejected as err:
+            return Reply.fail(err.status, str(err.message), err.line, err.column)
+        if checked.sparql12 and not self.sparql12:
+            return Reply.fail(400, sparql12_refusal(checked.sparql12, self.config.engine))
+        job = QueryJob(checked.text, checked.form, base_iri=self.base_iri, parse_only=True)
+        try:
+            self.executor.run(job, OFFERS[answer_kind(checked.form)][0], client, timeout=CHECK_SECONDS)
+        except QueryError as err:
+            return Reply.fail(400, str(err), err.line, err.column)
+        except QueryTimeout:
+            return None
+        except (EvaluatorsBusy, EvaluatorFailed) as err:
+            return Reply.fail(503, str(err), headers={"Retry-After": "10"})
+        return None
 
     @staticmethod
     def _for_a_person(accept: str | None, wanted: tuple[str, ...]) -> bool:

@@ -1,7 +1,9 @@
 /* The query page's editor side: CodeMirror 6 over the textarea (static/vendor/codemirror.js, built
    from npm by frontend/build.mjs) with SPARQL highlighting and completion of prefixes, classes,
    properties (/query/terms, labels in the page's language) and resources (/search); known prefixes
-   declared before a run, unknown undeclared ones marked while typing; a copy-link button, recent
+   declared before a run, unknown undeclared ones marked while typing, and a query's syntax error (or
+   the guard's refusal) marked where it is before running (/query/check, asked once the keys stop,
+   never for a text already checked), with a note under the editor; a copy-link button, recent
    queries kept in this browser (localStorage, never sent anywhere), and the "code" panel refreshed
    after each run from /query/code (the same snippets.py text the page without JavaScript shows).
    query.js runs queries and announces each run with an "issgraph:run" event on #query-page; without
@@ -78,6 +80,66 @@
     warning.textContent = names.map(function (p) { return words.unknown_prefix.replace("{prefix}", p); }).join(" ");
     warning.hidden = names.length === 0;
     warning.setAttribute("data-prefixes", names.join(" "));
+  }
+
+  // --- the check before a run: /query/check (querypage.check: the guard and the parser; the query is not run) ---
+  var pageWords = JSON.parse(page.getAttribute("data-words") || "{}");
+  var CHECK_DELAY = 400;          // ms after the last change: one request per pause, not per key
+  var note = el("p", { id: "check-note", "class": "error check-note", role: "status", hidden: "hidden" });
+  warning.parentNode.insertBefore(note, warning.nextSibling);
+  var checkTimer = null, lastChecked = null, checkSeq = 0;
+  var markProblem = function () {};                 // the editor's mark, once CodeMirror is mounted
+
+  function digits(text) {
+    text = String(text);
+    return pageWords.digits ? text.replace(/[0-9]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹".charAt(+d); }) : text;
+  }
+
+  // A line and column (counted in characters, as the server counts them) as an offset in the text.
+  function offsetOf(text, line, column) {
+    var lines = text.split("\n"), offset = 0;
+    line = Math.min(Math.max(line, 1), lines.length);
+    for (var k = 0; k < line - 1; k++) offset += lines[k].length + 1;
+    var before = Array.from(lines[line - 1]).slice(0, Math.max(column - 1, 0)).join("");
+    return offset + before.length;
+  }
+
+  function report(problem, text) {
+    note.textContent = "";
+    note.hidden = !problem;
+    if (!problem) { markProblem(null); return; }
+    note.appendChild(el("strong", {}, [words.check_error || pageWords.error || "Error"]));
+    if (problem.line && problem.column) {
+      note.appendChild(document.createTextNode(" (" + (pageWords.at || "line {line}, column {column}")
+        .replace("{line}", digits(problem.line)).replace("{column}", digits(problem.column)) + ")"));
+    }
+    note.appendChild(document.createTextNode(": "));
+    note.appendChild(el("span", { "class": "message", lang: problem.lang, dir: problem.lang === "fa" ? "rtl" : "ltr" },
+                        [problem.message]));
+    note.setAttribute("data-line", problem.line ? String(problem.line) : "");
+    markProblem(problem.line && problem.column
+      ? { at: offsetOf(text, problem.line, problem.column), message: problem.message } : null);
+  }
+
+  function check(text, current) {
+    if (text === lastChecked) return;
+    lastChecked = text;
+    var seq = ++checkSeq;
+    if (!text.trim()) { report(null, text); return; }
+    fetch("/query/check?" + new URLSearchParams({ query: text, lang: lang }).toString(),
+          { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (doc) {
+        if (!doc) { if (seq === checkSeq) lastChecked = null; return; }     // not checked now (busy): the next change asks again
+        // Only the answer for the text the editor still holds counts (a newer check is on its way otherwise).
+        if (seq === checkSeq && current() === text) report(doc.ok ? null : doc, text);
+      })
+      .catch(function () { if (seq === checkSeq) lastChecked = null; });
+  }
+
+  function scheduleCheck(current) {
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(function () { check(current(), current); }, CHECK_DELAY);
   }
 
   // --- the editor ---
@@ -176,6 +238,8 @@
       ".cm-error-line": { backgroundColor: "#fde8e8" },
       ".cm-gutterElement.cm-error-gutter": { color: "#fff", backgroundColor: "#a40000", fontWeight: "700" },
       ".cm-unknown-prefix": { textDecoration: "underline wavy #a40000", backgroundColor: "#fde8e8" },
+      ".cm-syntax-error": { textDecoration: "underline wavy #a40000", backgroundColor: "#f9caca", borderRadius: "2px" },
+      ".cm-check-line": { backgroundColor: "#fff0f0" },
       ".cm-completionDetail": { color: "var(--muted, #666)", marginLeft: ".6em", fontStyle: "normal" },
       ".cm-tooltip.cm-tooltip-autocomplete > ul": { maxWidth: "min(28rem, 90vw)" }
     });
@@ -206,6 +270,33 @@
         ];
       }
     });
+    // Where /query/check found an error: the character marked (its message as the title) and its
+    // line tinted; kept in place while the text changes, until the next check says otherwise.
+    var setProblem = CM.StateEffect.define();
+    var problemMarks = CM.StateField.define({
+      create: function () { return CM.Decoration.none; },
+      update: function (marks, tr) {
+        marks = marks.map(tr.changes);
+        tr.effects.forEach(function (e) {
+          if (!e.is(setProblem)) return;
+          var p = e.value, doc = tr.state.doc;
+          if (!p) { marks = CM.Decoration.none; return; }
+          var at = Math.min(p.at, doc.length), line = doc.lineAt(at);
+          // The character at the place; at the end of a line, the one before it.
+          var from = at < line.to ? at : Math.max(line.from, at - 1), to = Math.min(Math.max(from + 1, at), line.to);
+          if (to > from && /[\ud800-\udbff]/.test(doc.sliceString(from, from + 1))) to = Math.min(from + 2, line.to);
+          if (/\w/.test(doc.sliceString(from, to))) {            // a word: all of it, so the mark is seen
+            var rest = /^\w*/.exec(doc.sliceString(to, line.to))[0];
+            to += rest.length;
+          }
+          var ranges = [CM.Decoration.line({ "class": "cm-check-line" }).range(line.from)];
+          if (to > from) ranges.push(CM.Decoration.mark({ "class": "cm-syntax-error", attributes: { title: p.message } }).range(from, to));
+          marks = CM.Decoration.set(ranges, true);
+        });
+        return marks;
+      },
+      provide: function (field) { return CM.EditorView.decorations.from(field); }
+    });
     var syncing = false;
     var native = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value");
     var view = new CM.EditorView({
@@ -220,7 +311,7 @@
           CM.autocompletion({ override: [complete], icons: false }),
           CM.Prec.highest(CM.keymap.of([{ key: "Mod-Enter", run: function () { form.requestSubmit(); return true; } }])),
           CM.keymap.of([].concat(CM.completionKeymap, CM.defaultKeymap, CM.historyKeymap, [CM.indentWithTab])),
-          unknownMarks, errorLine,
+          unknownMarks, errorLine, problemMarks,
           CM.EditorView.contentAttributes.of({ "aria-label": textarea.labels && textarea.labels[0] ? textarea.labels[0].textContent : "query",
                                                spellcheck: "false", autocapitalize: "off", autocorrect: "off" }),
           CM.EditorView.updateListener.of(function (u) {
@@ -228,6 +319,7 @@
             var text = u.state.doc.toString();
             native.set.call(textarea, text);
             warn(text);
+            scheduleCheck(current);
           })
         ]
       })
@@ -243,8 +335,11 @@
         view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
         syncing = false;
         warn(text);
+        scheduleCheck(current);
       }
     });
+    function current() { return view.state.doc.toString(); }
+    markProblem = function (p) { view.dispatch({ effects: setProblem.of(p) }); };
     var setRange = textarea.setSelectionRange;
     textarea.setSelectionRange = function (start, end) {
       setRange.call(textarea, start, end);
@@ -276,7 +371,10 @@
     }
   }
   if (textarea) {
-    textarea.addEventListener("input", function () { warn(textarea.value); });
+    textarea.addEventListener("input", function () {
+      warn(textarea.value);
+      if (!page.codeMirror) scheduleCheck(function () { return textarea.value; });   // the textarea is the editor
+    });
     warn(textarea.value);
   }
 

@@ -321,10 +321,11 @@
           var count = +(response.headers.get("X-Result-Count") || 0);
           var nodes = [meta(query, "graph", count, ms)];
           if (truncated) nodes.push(el("p", { "class": "warning" }, [words.truncated]));
-          // The graph view (server-drawn SVG, as the page without script shows it), then the Turtle.
+          // The graph view (server-drawn SVG in the page, as the page without script shows it), then the Turtle.
           var graphView = "/query/view.svg?" + new URLSearchParams({ query: query, view: "graph", lang: lang }).toString();
-          nodes.push(el("figure", { "class": "result-view", "data-view": "graph" }, [
-            el("img", { src: graphView, alt: (words.view_names || {}).graph || "Graph", "class": "view-image" })]));
+          var figure = el("figure", { "class": "result-view", "data-view": "graph", "aria-busy": "true" });
+          window.IssgraphResults.inlineView(figure, graphView, (words.view_names || {}).graph || "Graph");
+          nodes.push(figure);
           nodes.push(el("p", { "class": "embed" }, [el("a", { href: graphView, id: "embed-link", "data-view": "graph" },
             [words.embed || "Embed"]), " ", el("code", { "class": "embed-code", dir: "ltr" }, ['<img src="' + location.origin + graphView + '">'])]));
           nodes.push(el("pre", { "class": "turtle", dir: "ltr" }, [highlight(body)]));

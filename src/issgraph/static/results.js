@@ -1,6 +1,7 @@
 /* The query page's results: one page of rows at a time (never the whole answer at once), sorting
    and filtering of the shown page, and the answer's views (server-drawn SVG, the same pictures the
-   page shows without JavaScript). query.js calls IssgraphResults.table(); a local file, no framework. */
+   page shows without JavaScript, put in the page itself so their links work, after cleanSvg kept
+   only drawing and http(s) links). query.js calls IssgraphResults.table(); a local file, no framework. */
 (function () {
   "use strict";
 
@@ -56,6 +57,62 @@
     return found;
   }
 
+  // --- views in the page: the server's SVG, parsed as SVG (never as HTML) and kept to drawing ---
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  // The elements pictures.py draws with; any other (script, foreignObject, style, use, image,
+  // animate, set, ...) goes with all it holds.
+  var DRAWING = ["svg", "g", "defs", "title", "desc", "a", "text", "tspan", "rect", "circle", "ellipse", "line",
+                 "polyline", "polygon", "path", "pattern", "linearGradient", "radialGradient", "stop", "clipPath", "marker"];
+
+  function webHref(value) {
+    try {
+      var url = new URL(value, location.href);
+      return url.protocol === "http:" || url.protocol === "https:";
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /* An SVG text as an element of this document with nothing active left: only DRAWING elements,
+     no on* handler, no style attribute (the CSP allows none), no link but http(s) (relative ones
+     resolve to this host). null when the text is not an SVG document. */
+  function cleanSvg(text) {
+    var doc = new DOMParser().parseFromString(text, "image/svg+xml");
+    var root = doc.documentElement;
+    if (!root || root.namespaceURI !== SVG_NS || root.localName !== "svg" ||
+        doc.getElementsByTagNameNS("*", "parsererror").length) return null;
+    (function clean(node) {
+      Array.prototype.slice.call(node.children).forEach(function (child) {
+        if (child.namespaceURI !== SVG_NS || DRAWING.indexOf(child.localName) < 0) child.remove();
+        else clean(child);
+      });
+      Array.prototype.slice.call(node.attributes).forEach(function (a) {
+        var name = a.localName.toLowerCase();
+        if (name.indexOf("on") === 0 || name === "style" || (name === "href" && !webHref(a.value))) {
+          node.removeAttributeNode(a);
+        }
+      });
+    })(root);
+    return document.importNode(root, true);
+  }
+
+  /* Fill `figure` with the view at `src`, drawn in the page (its links clickable); an <img> of it
+     if it cannot be fetched or read. `still()` says whether the figure still wants this view;
+     `caption`, if given, goes under the picture. */
+  function inlineView(figure, src, alt, still, caption) {
+    return fetch(src, { headers: { Accept: "image/svg+xml" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .catch(function () { return null; })
+      .then(function (text) {
+        if (still && !still()) return;
+        var svg = text === null ? null : cleanSvg(text);
+        figure.textContent = "";
+        figure.appendChild(svg || el("img", { src: src, alt: alt, "class": "view-image" }));
+        if (caption) figure.appendChild(caption);
+        figure.removeAttribute("aria-busy");
+      });
+  }
+
   function sortKey(term) {
     if (!term) return { n: null, s: "" };
     if (typed(term, NUMBERS) && isFinite(Number(term.value))) return { n: Number(term.value), s: term.value };
@@ -109,7 +166,15 @@
       var src = opts.viewUrl(view);
       viewBox.textContent = "";
       viewBox.setAttribute("data-view", view);
-      viewBox.appendChild(el("img", { src: src, alt: (words.view_names || {})[view] || view, "class": "view-image" }));
+      viewBox.setAttribute("aria-busy", "true");
+      // A view draws the first words.view_rows rows (resultviews.VIEW_ROWS): say so when there are more,
+      // in the words the page without script uses.
+      var limit = words.view_rows, caption = null;
+      if (limit && all.length > limit && words.view_shown) {
+        caption = el("figcaption", { "class": "muted" }, [words.view_shown
+          .replace("{n}", digits(limit.toLocaleString("en-US"))).replace("{total}", digits(all.length.toLocaleString("en-US")))]);
+      }
+      inlineView(viewBox, src, (words.view_names || {})[view] || view, function () { return current === view; }, caption);
       embed.textContent = "";
       embed.appendChild(el("a", { href: src, id: "embed-link", "data-view": view }, [words.embed || "Embed"]));
       embed.appendChild(document.createTextNode(" "));
@@ -212,5 +277,5 @@
     return box;
   }
 
-  window.IssgraphResults = { table: table, fitting: fitting };
+  window.IssgraphResults = { table: table, fitting: fitting, cleanSvg: cleanSvg, inlineView: inlineView };
 })();
