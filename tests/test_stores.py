@@ -530,7 +530,14 @@ def test_runaway_query_on_the_store_gets_503_within_the_limit(tmp_path_factory, 
         elapsed = time.monotonic() - started
         assert r.status_code == 503 and "exceeded 2 s" in r.text
         assert elapsed < 10
-        assert ask(srv.url, "ASK { ?s ?p ?o }").status_code == 200
+        # The store may go on computing the runaway for a while (Virtuoso does, on a busy machine
+        # long enough for the next query to meet issgraph's 2 s limit too): the front end answers
+        # again as soon as its store does.
+        deadline, status = time.monotonic() + 30, None
+        while time.monotonic() < deadline and status != 200:
+            status = ask(srv.url, "ASK { ?s ?p ?o }").status_code
+            assert status in (200, 503), status
+        assert status == 200
     finally:
         srv.stop()
         store.stop()     # the store may go on computing: stop it rather than let it run on
