@@ -42,9 +42,9 @@ def not_found_bytes(iri: str, fmt: Format, context: dict) -> bytes:
     """An empty graph in the negotiated format that says, where the format allows, what was not found."""
     shown = _NOT_IRI.sub(lambda m: "%{:02X}".format(ord(m.group())), iri)    # one line, whatever was asked
     note = f"404 Not Found: the graph says nothing about <{shown}>."
-    if fmt.name in ("turtle", "ntriples"):
-        return f"# {note}\n".encode("utf-8")
-    if fmt.name == "rdfxml":
+    if fmt.line_comment:
+        return f"{fmt.line_comment} {note}\n".encode("utf-8")
+    if fmt.rdf == ox.RdfFormat.RDF_XML:
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                 f"<!-- {note.replace('--', '- -')} -->\n"
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n').encode("utf-8")
