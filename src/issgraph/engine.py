@@ -20,6 +20,7 @@ from .formats import Format
 from .jsonld import build_context
 from .skolem import unskolemizer
 from .stores import StoreError, request
+from .namespaces import XSD
 
 
 class QueryError(Exception):
@@ -362,7 +363,7 @@ class RemoteEngine:
 _STORE_TIMEOUT = re.compile(r"\bS1T00\b|Transaction timed out|estimated execution time .* exceeds the limit", re.S)
 
 
-XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
 _BOOLEANS = {"1": ox.Literal("true", datatype=XSD_BOOLEAN), "0": ox.Literal("false", datatype=XSD_BOOLEAN)}
 
 

@@ -20,10 +20,10 @@ from .protocol import ProtocolQuery
 from .search import page_href
 from .sparql import QueryService
 from .views import Site
+from .namespaces import XSD
 
 # SELECT/ASK answer in SPARQL JSON, CONSTRUCT/DESCRIBE in Turtle: both asked for at once.
 ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass

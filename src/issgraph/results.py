@@ -20,11 +20,11 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from .formats import Format
 from .jsonld import to_jsonld
+from .namespaces import XSD as _XSD
 
 Term = NamedNode | BlankNode | Literal | Triple
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
 _XML_HEADER = '<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
 _ITS = ' xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
