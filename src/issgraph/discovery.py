@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 import pyoxigraph as ox
 
 from .dataset import Dataset
+from .formats import BY_NAME
 from .dcat import citation, dump_facts
 from .i18n import LANGS
 from .releases import CANONICAL_FILE, catalogue, dataset_facts
@@ -21,8 +22,7 @@ from .search import page_href
 from .views import Site
 from .namespaces import DCTERMS, SCHEMA
 
-RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                "text/tab-separated-values", "text/turtle", "application/ld+json")
+RESULT_TYPES = tuple(BY_NAME[name].media_type for name in ("json", "xml", "csv", "tsv", "turtle", "jsonld"))
 # Paths of the site's own pages (besides every resource's), in both languages in the sitemap.
 SITE_PAGES = ("", "query", "ontology", "dataset", "dumps/", "releases", "license")
 

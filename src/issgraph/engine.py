@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from . import results
 from .dataset import Dataset, ntriples
-from .formats import Format
+from .formats import BY_NAME, Format
 from .jsonld import build_context
 from .skolem import unskolemizer
 from .stores import StoreError, request
@@ -283,8 +283,14 @@ class RdflibEngine:
         return _graph_answer(triples, fmt, self.context, self.prefixes, truncated)
 
 
-RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.5"
-GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+def _accept(*wanted: tuple[str, str]) -> str:
+    """An Accept header for the store: the formats' media types, each with its quality."""
+    return ", ".join(BY_NAME[name].media_type + (f";q={q}" if q != "1" else "") for name, q in wanted)
+
+
+# What a remote store is asked for: the formats its answer is read back in, best first.
+RESULTS_ACCEPT = _accept(("json", "1"), ("xml", "0.9"), ("tsv", "0.5"))
+GRAPH_ACCEPT = _accept(("ntriples", "1"), ("turtle", "0.9"), ("rdfxml", "0.5"))
 
 
 class RemoteEngine:

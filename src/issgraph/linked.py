@@ -243,7 +243,7 @@ def context() -> Response:
     """The JSON-LD @context every JSON-LD document embeds."""
     svc = _svc()
     doc = svc.documents.get(("context",), lambda: Document.of(context_document(svc.documents.context),
-                                                              "application/ld+json; charset=utf-8"))
+                                                              formats.BY_NAME["jsonld"].content_type))
     return send_document(doc, vary="")
 
 

@@ -231,7 +231,7 @@ def run(queries: QueryService, site: Site, query: str, lang: str, client: str = 
                        error=reply.error or reply.body.decode("utf-8", "replace").strip(),
                        place=error_place(query, reply.line, reply.column))
     truncated = "X-Result-Truncated" in reply.headers
-    if reply.content_type.startswith("text/turtle"):
+    if reply.content_type.startswith(formats.BY_NAME["turtle"].media_type):
         count = int(reply.headers.get("X-Result-Count", "0"))
         outcome = Outcome(query, "graph", turtle=reply.body.decode("utf-8"), count=count, truncated=truncated,
                           elapsed_ms=elapsed, downloads=downloads(query, "graph"), lang=lang)
