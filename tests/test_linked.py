@@ -723,6 +723,27 @@ def test_query_answers_jsonld_as_documents_do(client, query):
     assert isomorphic(parse_both(r.data, formats.BY_NAME["jsonld"]), parse_both(turtle.data, formats.BY_NAME["turtle"]))
 
 
+def test_query_answer_in_jsonld_keeps_a_literal_s_base_direction(client):
+    """RDF 1.2 base direction survives the compacted JSON-LD (@direction), as it does in Turtle:
+    a Persian or Arabic string marked right-to-left stays marked."""
+    query = 'CONSTRUCT { <urn:x:a> <urn:x:p> "سلام"@fa--rtl, "hello"@en--ltr } WHERE {}'
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 200, r.data
+    got = {(q.object.value, q.object.language, str(q.object.direction))
+           for q in ox.parse(r.data, format=ox.RdfFormat.JSON_LD)}
+    assert got == {("سلام", "fa", "rtl"), ("hello", "en", "ltr")}
+
+
+def test_query_answer_in_jsonld_keeps_large_integers_integers(client):
+    """Integers past 2^53 stay xsd:integer for every reader (a bare JSON number would not)."""
+    query = "CONSTRUCT { <urn:x:a> <urn:x:n> 100000000000000000000, 7 } WHERE {}"
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 200, r.data
+    got = {(q.object.value, q.object.datatype.value) for q in ox.parse(r.data, format=ox.RdfFormat.JSON_LD)}
+    assert got == {("100000000000000000000", str(XSD.integer)), ("7", str(XSD.integer))}
+    assert {(str(o), str(o.datatype)) for o in parse_with_rdflib(r.data, formats.BY_NAME["jsonld"]).objects()} == got
+
+
 def test_service_description_jsonld_as_documents_do(client):
     """The service description in JSON-LD is compacted under the same context as every document."""
     context = json.loads(get(client, "/context.jsonld").data)["@context"]

@@ -105,16 +105,24 @@ class Compactor:
         return f"_:{term.value}" if isinstance(term, ox.BlankNode) else self.iri(term.value)
 
 
+# Past 2^53 JSON readers disagree (JavaScript rounds; Oxigraph reads 10^20 as an xsd:double):
+# larger integers stay value objects, so every reader gets the same literal back.
+SAFE_INTEGER = 2 ** 53
+
+
 def _literal(lit: ox.Literal, c: Compactor):
     """A literal as a JSON-LD value: native JSON for booleans and canonical integers, else a value object."""
     if lit.language:
+        if lit.direction is not None:       # RDF 1.2 base direction: JSON-LD 1.1's @direction
+            return {"@value": lit.value, "@language": lit.language, "@direction": str(lit.direction)}
         return {"@value": lit.value, "@language": lit.language}
     dtype = lit.datatype.value
     if dtype == XSD + "string":
         return lit.value
     if dtype == XSD + "boolean" and lit.value in ("true", "false"):
         return lit.value == "true"
-    if dtype == XSD + "integer" and lit.value.lstrip("-").isdigit() and str(int(lit.value)) == lit.value:
+    if dtype == XSD + "integer" and lit.value.lstrip("-").isdigit() and str(int(lit.value)) == lit.value \
+            and abs(int(lit.value)) < SAFE_INTEGER:
         return int(lit.value)
     return {"@value": lit.value, "@type": c.iri(dtype)}
 
@@ -134,7 +142,8 @@ def _one_or_many(values: list):
 def _properties(pred: str, objects: list, c: Compactor) -> list[tuple[str, object]]:
     """(key, value) pairs for one predicate's objects: the context's word when they fit it."""
     word, kind = c.words.get(pred, (None, None))
-    if word and kind == "lang" and all(isinstance(o, ox.Literal) and o.language for o in objects):
+    if word and kind == "lang" and all(isinstance(o, ox.Literal) and o.language and o.direction is None
+                                       for o in objects):      # a language map has no room for a direction
         by_lang: dict[str, list[str]] = {}
         for o in objects:
             by_lang.setdefault(o.language, []).append(o.value)
