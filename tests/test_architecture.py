@@ -22,13 +22,13 @@ LAYERS = [   # top first
     ("services", {"services", "sparql", "querypage", "pictures", "home", "discovery", "search", "views",
                   "documents", "dumps", "void", "dcat", "figures", "describe", "changes", "releases",
                   "service_description", "validation", "operations", "fastpath", "examples", "messages",
-                  "completion", "resultviews", "statements"}),
+                  "completion", "resultviews", "statements", "snippets"}),
     ("engines", {"engine", "executor"}),
     ("writers", {"results", "formats", "guard", "lookups", "protocol", "jsonld"}),
     ("stores", {"stores"}),
     ("dataset", {"dataset", "inference"}),
     ("leaves", {"__init__", "config", "namespaces", "i18n", "text", "cache", "links", "memory", "netguard",
-                "snippets", "skolem"}),
+                "skolem"}),
 ]
 RANK = {name: len(LAYERS) - i for i, (_, names) in enumerate(LAYERS) for name in names}
 LAYER = {name: layer for layer, names in LAYERS for name in names}

@@ -705,6 +705,56 @@ def test_context_is_published_and_usable(client):
     assert len(parse_both(r.data, jsonld)) == 0
 
 
+@pytest.mark.parametrize("query", [
+    "CONSTRUCT { ?s ?p ?o } WHERE { BIND(<%s> AS ?s) ?s ?p ?o }" % (RES + "International_Space_Station"),
+    "DESCRIBE <%s>" % (RES + "Modules_built_by_Russia"),
+])
+def test_query_answers_jsonld_as_documents_do(client, query):
+    """One JSON-LD policy: a CONSTRUCT/DESCRIBE answer is compacted under the published context, inline,
+    like /resource/X, and reads as the very triples of the Turtle answer."""
+    context = json.loads(get(client, "/context.jsonld").data)["@context"]
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/ld+json")
+    doc = json.loads(r.data)
+    assert doc["@context"] == context
+    nodes = _nodes(r.data)
+    assert nodes and all(not any("://" in key for key in node) for node in nodes.values())
+    turtle = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"})
+    assert isomorphic(parse_both(r.data, formats.BY_NAME["jsonld"]), parse_both(turtle.data, formats.BY_NAME["turtle"]))
+
+
+def test_query_answer_in_jsonld_keeps_a_literal_s_base_direction(client):
+    """RDF 1.2 base direction survives the compacted JSON-LD (@direction), as it does in Turtle:
+    a Persian or Arabic string marked right-to-left stays marked."""
+    query = 'CONSTRUCT { <urn:x:a> <urn:x:p> "سلام"@fa--rtl, "hello"@en--ltr } WHERE {}'
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 200, r.data
+    got = {(q.object.value, q.object.language, str(q.object.direction))
+           for q in ox.parse(r.data, format=ox.RdfFormat.JSON_LD)}
+    assert got == {("سلام", "fa", "rtl"), ("hello", "en", "ltr")}
+
+
+def test_query_answer_in_jsonld_keeps_large_integers_integers(client):
+    """Integers past 2^53 stay xsd:integer for every reader (a bare JSON number would not)."""
+    query = "CONSTRUCT { <urn:x:a> <urn:x:n> 100000000000000000000, 7 } WHERE {}"
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"})
+    assert r.status_code == 200, r.data
+    got = {(q.object.value, q.object.datatype.value) for q in ox.parse(r.data, format=ox.RdfFormat.JSON_LD)}
+    assert got == {("100000000000000000000", str(XSD.integer)), ("7", str(XSD.integer))}
+    assert {(str(o), str(o.datatype)) for o in parse_with_rdflib(r.data, formats.BY_NAME["jsonld"]).objects()} == got
+
+
+def test_service_description_jsonld_as_documents_do(client):
+    """The service description in JSON-LD is compacted under the same context as every document."""
+    context = json.loads(get(client, "/context.jsonld").data)["@context"]
+    r = get(client, "/sparql", "application/ld+json")
+    assert r.status_code == 200 and json.loads(r.data)["@context"] == context
+    assert any(node.get("type") == "http://www.w3.org/ns/sparql-service-description#Service"
+               for node in _nodes(r.data).values())
+    turtle = get(client, "/sparql", "text/turtle")
+    assert isomorphic(parse_both(r.data, formats.BY_NAME["jsonld"]), parse_both(turtle.data, formats.BY_NAME["turtle"]))
+
+
 # Against the real server (gunicorn, two workers) ------------------------------------------------------------
 
 def test_server_negotiates_and_answers_304(server):

@@ -129,6 +129,18 @@ def test_downloads_offer_every_result_format_and_return_the_full_answer(client):
     assert len(triples) == len(list(ox.parse(get(client, links["turtle"]).data, format=ox.RdfFormat.TURTLE)))
 
 
+@pytest.mark.parametrize("query", [BIG, GRAPH])
+def test_a_download_is_saved_under_the_name_its_link_gives(client, query):
+    """The file name the server sends (Content-Disposition) is the one the link's download attribute names."""
+    _, tree = page(client, query_url(query))
+    anchors = [a for a in tree.iter("a") if a.get("data-format")]
+    assert len(anchors) == 4
+    for a in anchors:
+        r = get(client, a.get("href"))
+        assert r.status_code == 200
+        assert r.headers["Content-Disposition"] == f'attachment; filename="{a.get("download")}"', a.get("data-format")
+
+
 # --- views ---
 
 def test_views_that_fit_are_offered_and_switched_by_links(client):

@@ -16,13 +16,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .namespaces import CS, DCTERMS, RDF, RDFS
 from .releases import (MANIFEST, Release, ReleaseError, canonical_hash, canonical_nquads, parse_any,
                        read_release)
 
-CS = "http://purl.org/vocab/changeset/schema#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-DCTERMS = "http://purl.org/dc/terms/"
 PREFIXES = {"cs": CS, "rdf": RDF, "rdfs": RDFS, "dcterms": DCTERMS}
 
 

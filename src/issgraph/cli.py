@@ -11,7 +11,7 @@ from pathlib import Path
 from . import __version__
 from .config import CANONICAL_BASE, Config, from_env
 from .dataset import LoadError
-from .formats import DATASET, GRAPH, RESULTS
+from .formats import BY_NAME, DATASET, GRAPH, RESULTS
 from .stores import load
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -95,7 +95,7 @@ def cmd_query(args) -> int:
     if reply.status != 200:
         print(f"error ({reply.status}): {reply.error}", file=sys.stderr)
         return EXIT_INVALID
-    if args.format == "table" and reply.content_type.startswith("application/sparql-results+json"):
+    if args.format == "table" and reply.content_type.startswith(BY_NAME["json"].media_type):
         print(_render_table(reply.body))
     else:
         sys.stdout.buffer.write(reply.body)

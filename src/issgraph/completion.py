@@ -14,10 +14,8 @@ import pyoxigraph as ox
 
 from . import i18n
 from .void import statistics
+from .namespaces import OWL, RDF, RDFS
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
 CLASS_TYPES = {OWL + "Class", RDFS + "Class"}
 PROPERTY_TYPES = {RDF + "Property", OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty"}
 DATATYPE_TYPES = {RDFS + "Datatype"}

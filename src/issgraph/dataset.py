@@ -11,7 +11,7 @@ import hashlib
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -30,6 +30,31 @@ class LoadError(Exception):
         super().__init__(message if where == "." else f"{where}: {message}")
 
 
+def blank_namer(prefix: str) -> Callable:
+    """A function that names each blank node it is given `prefix`1, `prefix`2, … in the order it first
+    sees them, and returns every other term as it is: how parsed files and graphs read back from a
+    store get labels that depend only on their order (so the same graph gives the same bytes)."""
+    names: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def name(term):
+        if not isinstance(term, ox.BlankNode):
+            return term
+        found = names.get(term)
+        if found is None:
+            found = names[term] = ox.BlankNode(f"{prefix}{len(names) + 1}")
+        return found
+    return name
+
+
+def source_hash(parts: Iterable[bytes], base_iri: str) -> str:
+    """The hash a dataset's version is cut from: its parts' bytes in order, then the base IRI it is served under."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    digest.update(base_iri.encode())
+    return digest.hexdigest()
+
+
 def iter_turtle(data: bytes, path: Path, base_iri: str = CANONICAL_BASE, bnode_prefix: str = "b",
                 new_base: str = CANONICAL_BASE) -> Iterator[ox.Triple]:
     """The triples of one Turtle document, parsed by Oxigraph (whose errors carry exact positions).
@@ -37,14 +62,11 @@ def iter_turtle(data: bytes, path: Path, base_iri: str = CANONICAL_BASE, bnode_p
     Blank nodes are renamed in order of appearance, so the same file always gives the same
     labels (and dumps of it the same bytes); IRIs under the canonical base move to `new_base`.
     """
-    names: dict[ox.BlankNode, ox.BlankNode] = {}
+    blank = blank_namer(bnode_prefix)
 
     def stable(term):
         if isinstance(term, ox.BlankNode):
-            found = names.get(term)
-            if found is None:
-                found = names[term] = ox.BlankNode(f"{bnode_prefix}{len(names) + 1}")
-            return found
+            return blank(term)
         if new_base != CANONICAL_BASE and isinstance(term, ox.NamedNode) and term.value.startswith(CANONICAL_BASE):
             return ox.NamedNode(new_base + term.value[len(CANONICAL_BASE):])
         return term
@@ -225,7 +247,6 @@ class Sources:
 
     def __init__(self, config: Config):
         self.paths = (config.data_path, config.ontology_path, config.shapes_path)
-        digest = hashlib.sha256()
         mtimes, self.contents = [], []
         for p in self.paths:
             try:
@@ -233,10 +254,8 @@ class Sources:
                 mtimes.append(Path(p).stat().st_mtime)
             except OSError as err:
                 raise LoadError(p, err.strerror or str(err)) from None
-            digest.update(data)
             self.contents.append(data)
-        digest.update(config.base_iri.encode())
-        self.hash = digest.hexdigest()
+        self.hash = source_hash(self.contents, config.base_iri)
         self.modified = datetime.fromtimestamp(int(max(mtimes)), tz=timezone.utc)
 
 

@@ -16,15 +16,11 @@ import pyoxigraph as ox
 
 from .dataset import Dataset
 from .dumps import DUMP_FORMATS, GZIP, dump_bytes, dump_name
-from .namespaces import prefixes_for
+from .namespaces import DCAT, DCTERMS, RDF, SPDX, XSD, prefixes_for
 from .releases import CANONICAL_FILE, Release, canonical_name, catalogue, dataset_facts
 
-DCAT = "http://www.w3.org/ns/dcat#"
-DCTERMS = "http://purl.org/dc/terms/"
-SPDX = "http://spdx.org/rdf/terms#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDF_TYPE = ox.NamedNode(RDF + "type")
 MEDIA = "https://www.iana.org/assignments/media-types/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 NQUADS = "application/n-quads"
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 

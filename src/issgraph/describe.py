@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .dataset import Dataset
+from .namespaces import RDFS
 
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDFS_LABEL = ox.NamedNode(RDFS + "label")
 
 
 def _iss(dataset: Dataset, local: str) -> ox.NamedNode:

@@ -14,14 +14,15 @@ from xml.sax.saxutils import escape
 import pyoxigraph as ox
 
 from .dataset import Dataset
+from .formats import BY_NAME
 from .dcat import citation, dump_facts
 from .i18n import LANGS
 from .releases import CANONICAL_FILE, catalogue, dataset_facts
 from .search import page_href
 from .views import Site
+from .namespaces import DCTERMS, SCHEMA
 
-RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                "text/tab-separated-values", "text/turtle", "application/ld+json")
+RESULT_TYPES = tuple(BY_NAME[name].media_type for name in ("json", "xml", "csv", "tsv", "turtle", "jsonld"))
 # Paths of the site's own pages (besides every resource's), in both languages in the sitemap.
 SITE_PAGES = ("", "query", "ontology", "dataset", "dumps/", "releases", "license")
 
@@ -38,7 +39,7 @@ def _schema_org(dataset: Dataset, host_url: str) -> str:
     facts = dataset_facts(dataset)
     releases = catalogue(dataset)
     creator_names = [t.object.value for t in dataset.match(
-        subject=ox.NamedNode(dataset.config.dataset_iri), predicate=ox.NamedNode("http://purl.org/dc/terms/creator"),
+        subject=ox.NamedNode(dataset.config.dataset_iri), predicate=ox.NamedNode(DCTERMS + "creator"),
         graphs=(dataset.config.data_graph,)) if getattr(t.object, "language", None) in (None, "en")]
     downloads = [{"@type": "DataDownload", "name": name, "encodingFormat": media,
                   "contentUrl": f"{host_url}dumps/{name}", "contentSize": f"{size} B", "sha256": sha}
@@ -49,7 +50,7 @@ def _schema_org(dataset: Dataset, host_url: str) -> str:
                       "contentUrl": f"{host_url}dumps/{current.version}/{CANONICAL_FILE}",
                       "contentSize": f"{len(current.canonical)} B"})
     doc = {
-        "@context": "https://schema.org/",
+        "@context": SCHEMA,
         "@type": "Dataset",
         "@id": dataset.config.dataset_iri,
         "url": host_url + "dataset",

@@ -8,7 +8,6 @@ computes the same ETag for the same document.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from typing import Callable, Hashable
@@ -17,9 +16,9 @@ import pyoxigraph as ox
 
 from .cache import ByteLRU
 from .dataset import Dataset
-from .engine import write_graph
 from .formats import Format
-from .jsonld import build_context, to_jsonld
+from .jsonld import build_context
+from .results import write_graph
 
 
 @dataclass(frozen=True)
@@ -36,13 +35,6 @@ class Document:
         return cls(body, content_type, hashlib.blake2b(body, digest_size=12).hexdigest(), status)
 
 
-def rdf_bytes(triples, fmt: Format, context: dict, prefixes: dict[str, str] | None) -> bytes:
-    """Triples in one RDF format: JSON-LD under the published context, the rest by Oxigraph's writers."""
-    if fmt.name == "jsonld":
-        return to_jsonld(triples, context)
-    return write_graph(triples, fmt, prefixes)
-
-
 _NOT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
 
 
@@ -50,25 +42,23 @@ def not_found_bytes(iri: str, fmt: Format, context: dict) -> bytes:
     """An empty graph in the negotiated format that says, where the format allows, what was not found."""
     shown = _NOT_IRI.sub(lambda m: "%{:02X}".format(ord(m.group())), iri)    # one line, whatever was asked
     note = f"404 Not Found: the graph says nothing about <{shown}>."
-    if fmt.name in ("turtle", "ntriples"):
-        return f"# {note}\n".encode("utf-8")
-    if fmt.name == "jsonld":
-        doc = {"@context": context, "@graph": []}
-        return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    if fmt.name == "rdfxml":
+    if fmt.line_comment:
+        return f"{fmt.line_comment} {note}\n".encode("utf-8")
+    if fmt.rdf == ox.RdfFormat.RDF_XML:
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                 f"<!-- {note.replace('--', '- -')} -->\n"
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n').encode("utf-8")
-    return write_graph([], fmt)
+    return write_graph([], fmt, context)      # JSON-LD: the context and an empty @graph
 
 
 class Documents:
     """Memoised document builders for one dataset."""
 
-    def __init__(self, dataset: Dataset, prefixes: dict[str, str], capacity: int = 128 << 20):
+    def __init__(self, dataset: Dataset, prefixes: dict[str, str], capacity: int = 128 << 20,
+                 context: dict | None = None):
         self.dataset = dataset
         self.prefixes = prefixes
-        self.context = build_context(dataset)
+        self.context = build_context(dataset) if context is None else context
         self._cache = ByteLRU(capacity)
 
     def get(self, key: Hashable, build: Callable[[], Document]) -> Document:
@@ -81,7 +71,7 @@ class Documents:
 
     def rdf(self, triples: list[ox.Triple], fmt: Format, status: int = 200) -> Document:
         """Triples in an RDF format; JSON-LD with keys as the context's words."""
-        return Document.of(rdf_bytes(triples, fmt, self.context, self.prefixes), fmt.content_type, status)
+        return Document.of(write_graph(triples, fmt, self.context, self.prefixes), fmt.content_type, status)
 
     def not_found(self, iri: str, fmt: Format) -> Document:
         """The 404 document for an IRI the graph says nothing about, in an RDF format."""

@@ -11,9 +11,9 @@ import gzip
 import pyoxigraph as ox
 
 from .dataset import Dataset
-from .documents import rdf_bytes
 from .formats import BY_NAME, DATASET, GRAPH, Format
 from .jsonld import build_context
+from .results import write_graph
 
 DUMP_FORMATS: tuple[Format, ...] = (*GRAPH, *DATASET)
 GZIP = "application/gzip"
@@ -50,12 +50,8 @@ def _sorted_quads(dataset: Dataset) -> list[ox.Quad]:
 def dump_bytes(dataset: Dataset, fmt: Format | str, compressed: bool = False, prefixes=None) -> bytes:
     """The dump in one format, optionally gzip-compressed with a fixed timestamp (stable bytes)."""
     fmt = BY_NAME[fmt] if isinstance(fmt, str) else fmt
-    if fmt.kind == "graph":
-        body = rdf_bytes(dataset.default_triples(), fmt, build_context(dataset), prefixes)
-    elif fmt.kind == "dataset":
-        quads = _sorted_quads(dataset)
-        body = (ox.serialize(quads, format=fmt.rdf, prefixes=prefixes) if fmt.rdf == ox.RdfFormat.TRIG and prefixes
-                else ox.serialize(quads, format=fmt.rdf))
-    else:
+    if fmt.kind not in ("graph", "dataset"):
         raise ValueError(f"{fmt.name} is not a dump format")
+    content = dataset.default_triples() if fmt.kind == "graph" else _sorted_quads(dataset)
+    body = write_graph(content, fmt, build_context(dataset), prefixes)
     return gzip.compress(body, compresslevel=9, mtime=0) if compressed else body

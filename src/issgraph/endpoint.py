@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, redirect, request
 
 from . import formats
-from .engine import write_graph
 from .fastpath import mark_cacheable
 from .formats import NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolError, parse_request
+from .results import write_graph
 from .service_description import describe_service
 from .sparql import Reply
 from .web import svc as _svc
@@ -36,7 +36,7 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
         response = redirect("/query" + (f"?lang={lang}" if lang in ("en", "fa") else ""), 303)
     else:
         triples = describe_service(request.base_url, svc.dataset)
-        response = Response(write_graph(triples, fmt, svc.prefixes), content_type=fmt.content_type)
+        response = Response(write_graph(triples, fmt, svc.context, svc.prefixes), content_type=fmt.content_type)
     response.headers["Vary"] = "Accept"
     return mark_cacheable(response)
 

@@ -16,9 +16,11 @@ import pyoxigraph as ox
 
 from . import results
 from .dataset import Dataset, ntriples
-from .formats import Format
+from .formats import BY_NAME, Format
+from .jsonld import build_context
 from .skolem import unskolemizer
 from .stores import StoreError, request
+from .namespaces import XSD
 
 
 class QueryError(Exception):
@@ -107,20 +109,6 @@ def _prefix_at(text: str, line: int, column: int) -> str:
     return head[start:colon] if colon >= 0 else ""
 
 
-def write_graph(triples, fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
-    """Serialize triples with Oxigraph's writers (Turtle gets the prefixes)."""
-    if fmt.rdf is None:
-        raise ValueError(f"{fmt.name} is not an RDF format")
-    if fmt.rdf == ox.RdfFormat.JSON_LD:
-        triples = list(triples)
-    if fmt.rdf == ox.RdfFormat.JSON_LD and any(isinstance(t.object, ox.Triple) for t in triples):
-        raise QueryError("the answer holds triple terms (RDF 1.2), which JSON-LD cannot express; "
-                         "ask for Turtle, N-Triples or RDF/XML")
-    if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) and prefixes:
-        return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
-    return ox.serialize(triples, format=fmt.rdf)
-
-
 MAX_UNKNOWN_FUNCTIONS = 16
 
 
@@ -142,13 +130,15 @@ class OxigraphEngine:
     name = "oxigraph"
     sparql12 = True         # pyoxigraph 0.5 parses and evaluates SPARQL 1.2 (VERSION, triple terms, ...)
 
-    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
+    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None,
+                 context: dict | None = None):
         config = dataset.config
         # In memory: built before the evaluators fork, and shared with them. On disk: each process
         # opens its own handle on first use (a database handle does not survive fork).
         self.dataset = dataset
         self.max_rows = max_rows
         self.prefixes = prefixes
+        self.context = build_context(dataset) if context is None else context   # JSON-LD's, as documents'
         # The store keeps each graph once; the served default graph is their union, given per query.
         self.served_default = [ox.NamedNode(g) for g in config.default_graph_iris]
 
@@ -188,26 +178,39 @@ class OxigraphEngine:
         raise QueryError(f"the query calls more than {MAX_UNKNOWN_FUNCTIONS} unknown functions")
 
     def _write(self, outcome, fmt: Format) -> Answer:
-        return write_outcome(outcome, fmt, self.max_rows, self.prefixes)
+        return write_outcome(outcome, fmt, self.max_rows, self.context, self.prefixes)
 
 
-def write_outcome(outcome, fmt: Format, cap: int, prefixes: dict[str, str] | None, term=None) -> Answer:
+def _capped(items, cap: int) -> tuple[list, bool]:
+    """At most `cap` of the items, and whether there were more (the one row cap of every engine)."""
+    kept = list(islice(items, cap + 1))
+    return kept[:cap], len(kept) > cap
+
+
+def _graph_answer(triples: list, fmt: Format, context: dict, prefixes: dict[str, str] | None,
+                  truncated: bool) -> Answer:
+    """A CONSTRUCT/DESCRIBE answer written by the one graph writer (`results.write_graph`)."""
+    try:
+        body = results.write_graph(triples, fmt, context, prefixes)
+    except results.Inexpressible as err:
+        raise QueryError(str(err)) from None
+    return Answer(body, fmt.name, len(triples), truncated)
+
+
+def write_outcome(outcome, fmt: Format, cap: int, context: dict, prefixes: dict[str, str] | None,
+                  term=None) -> Answer:
     """Write Oxigraph's answer (boolean, solutions or triples), keeping at most `cap` rows or triples;
     `term`, if given, rewrites each value of a solution or triple (see `canonical_term`)."""
     if isinstance(outcome, (ox.QueryBoolean, bool)):
         return Answer(results.write_boolean(bool(outcome), fmt.name), fmt.name, None, False)
     if isinstance(outcome, ox.QuerySolutions):
         names = [v.value for v in outcome.variables]
-        rows = [tuple(s) if term is None else tuple(map(term, s)) for s in islice(outcome, cap + 1)]
-        truncated = len(rows) > cap
-        rows = rows[:cap]
+        rows, truncated = _capped((tuple(s) if term is None else tuple(map(term, s)) for s in outcome), cap)
         return Answer(results.write_bindings(names, rows, fmt.name), fmt.name, len(rows), truncated)
-    triples = list(islice(outcome, cap + 1))
-    truncated = len(triples) > cap
-    triples = triples[:cap]
+    triples, truncated = _capped(outcome, cap)
     if term is not None:
         triples = [ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples]
-    return Answer(write_graph(triples, fmt, prefixes), fmt.name, len(triples), truncated)
+    return _graph_answer(triples, fmt, context, prefixes, truncated)
 
 
 class RdflibEngine:
@@ -220,11 +223,13 @@ class RdflibEngine:
     name = "rdflib"
     sparql12 = False        # rdflib 7's parser knows SPARQL 1.1 only
 
-    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
+    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None,
+                 context: dict | None = None):
         from rdflib import Dataset as RDataset, Graph, URIRef
 
         self.max_rows = max_rows
         self.prefixes = prefixes
+        self.context = build_context(dataset) if context is None else context   # JSON-LD's, as documents'
         self._graphs: dict[str, Graph] = {}
         rd = RDataset(default_union=False)
         for iri, triples in dataset.graphs.items():
@@ -273,18 +278,20 @@ class RdflibEngine:
         if outcome.type == "SELECT":
             names = [str(v) for v in outcome.vars]
             conv = results.from_rdflib_term
-            rows = [tuple(conv(row[i]) for i in range(len(names))) for row in islice(outcome, cap + 1)]
-            truncated = len(rows) > cap
-            rows = rows[:cap]
+            rows, truncated = _capped((tuple(conv(row[i]) for i in range(len(names))) for row in outcome), cap)
             return Answer(results.write_bindings(names, rows, fmt.name), fmt.name, len(rows), truncated)
-        triples = [results.from_rdflib_triple(t) for t in islice(outcome, cap + 1)]
-        truncated = len(triples) > cap
-        triples = triples[:cap]
-        return Answer(write_graph(triples, fmt, self.prefixes), fmt.name, len(triples), truncated)
+        triples, truncated = _capped((results.from_rdflib_triple(t) for t in outcome), cap)
+        return _graph_answer(triples, fmt, self.context, self.prefixes, truncated)
 
 
-RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.5"
-GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+def _accept(*wanted: tuple[str, str]) -> str:
+    """An Accept header for the store: the formats' media types, each with its quality."""
+    return ", ".join(BY_NAME[name].media_type + (f";q={q}" if q != "1" else "") for name, q in wanted)
+
+
+# What a remote store is asked for: the formats its answer is read back in, best first.
+RESULTS_ACCEPT = _accept(("json", "1"), ("xml", "0.9"), ("tsv", "0.5"))
+GRAPH_ACCEPT = _accept(("ntriples", "1"), ("turtle", "0.9"), ("rdfxml", "0.5"))
 
 
 class RemoteEngine:
@@ -299,7 +306,8 @@ class RemoteEngine:
     name = "remote"
     sparql12 = None         # passed on: the store accepts SPARQL 1.2 or refuses it (400, in its words)
 
-    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None):
+    def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None,
+                 context: dict | None = None):
         config = dataset.config
         self.endpoint = config.store_endpoint
         # A little past the query limit: the executor stops the evaluator at the limit itself (503);
@@ -307,6 +315,7 @@ class RemoteEngine:
         self.timeout = config.query_timeout + 2.0
         self.max_rows = max_rows
         self.prefixes = prefixes
+        self.context = build_context(dataset) if context is None else context   # JSON-LD's, as documents'
         self.served_default = config.default_graph_iris
         self.served_named = config.graph_iris
         self.unskolem = unskolemizer(config.base_iri)       # skolem IRIs back to blank nodes (skolem.py)
@@ -341,7 +350,7 @@ class RemoteEngine:
                 else:
                     kind = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
                     outcome = (q.triple for q in ox.parse(resp, format=kind, base_iri=self.endpoint))
-                return write_outcome(outcome, fmt, self.max_rows, self.prefixes,
+                return write_outcome(outcome, fmt, self.max_rows, self.context, self.prefixes,
                                      lambda term: canonical_term(self.unskolem(term)))
         except StoreError as err:
             words = _store_words(err.detail) or str(err.status)
@@ -361,7 +370,7 @@ class RemoteEngine:
 _STORE_TIMEOUT = re.compile(r"\bS1T00\b|Transaction timed out|estimated execution time .* exceeds the limit", re.S)
 
 
-XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
 _BOOLEANS = {"1": ox.Literal("true", datatype=XSD_BOOLEAN), "0": ox.Literal("false", datatype=XSD_BOOLEAN)}
 
 
@@ -420,6 +429,6 @@ def check_syntax(text: str, base_iri: str | None = None) -> None:
         pass
 
 
-def make_engine(dataset: Dataset, config, prefixes: dict[str, str] | None = None):
+def make_engine(dataset: Dataset, config, prefixes: dict[str, str] | None = None, context: dict | None = None):
     """The engine the config names, ready to run jobs (a remote store answers queries itself)."""
-    return engine_class(config)(dataset, config.max_rows, prefixes)
+    return engine_class(config)(dataset, config.max_rows, prefixes, context)

@@ -15,14 +15,13 @@ import pyoxigraph as ox
 
 from .dataset import Dataset
 from .void import statistics
+from .namespaces import OWL, RDF, RDFS
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-OWL = "http://www.w3.org/2002/07/owl#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+RDF_TYPE = RDF + "type"
 CLASS_TYPES = {OWL + "Class"}
 DATATYPE_TYPES = {RDFS + "Datatype"}
 PROPERTY_TYPES = {OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty",
-                  "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property"}
+                  RDF + "Property"}
 
 # The order the pages list them in, and the i18n word each one is called by everywhere.
 FIGURE_WORDS = {

@@ -28,6 +28,8 @@ class Format:
     spellings: tuple[str, ...] = ()      # other names clients put in format=/output=/results=
     label: str = ""                      # its name for people (download links, tables)
     w3c: str | None = None               # its IRI at http://www.w3.org/ns/formats/, where W3C names it
+    spreadsheet: bool = False            # opened by spreadsheet programs: offered first, with a BOM, for people
+    line_comment: str | None = None      # how a comment line starts, where the format has them
 
     @property
     def iri(self) -> str | None:
@@ -54,16 +56,16 @@ FORMATS: tuple[Format, ...] = (
     Format("xml", "application/sparql-results+xml", "srx", "results", ("srx",),
            also_accepts=("application/xml", "text/xml"), spellings=("sparql-results+xml",),
            label="XML", w3c="SPARQL_Results_XML"),
-    Format("csv", "text/csv", "csv", "results", label="CSV", w3c="SPARQL_Results_CSV"),
+    Format("csv", "text/csv", "csv", "results", label="CSV", w3c="SPARQL_Results_CSV", spreadsheet=True),
     Format("tsv", "text/tab-separated-values", "tsv", "results", spellings=("tab-separated-values",),
-           label="TSV", w3c="SPARQL_Results_TSV"),
+           label="TSV", w3c="SPARQL_Results_TSV", spreadsheet=True),
     Format("turtle", "text/turtle", "ttl", "graph", ("ttl",), ox.RdfFormat.TURTLE,
            also_accepts=("application/x-turtle", "text/n3"),
            spellings=("n3", "application/turtle", "text/rdf+n3", "application/n3", "application/x-nice-turtle",
-                      "text/x-nice-turtle"), label="Turtle", w3c="Turtle"),
+                      "text/x-nice-turtle"), label="Turtle", w3c="Turtle", line_comment="#"),
     Format("ntriples", "application/n-triples", "nt", "graph", ("nt", "n-triples"), ox.RdfFormat.N_TRIPLES,
            also_accepts=("text/plain",), spellings=("n-triple", "ntriple", "text/ntriples"),
-           label="N-Triples", w3c="N-Triples"),
+           label="N-Triples", w3c="N-Triples", line_comment="#"),
     Format("jsonld", "application/ld+json", "jsonld", "graph", ("json-ld",), ox.RdfFormat.JSON_LD,
            also_accepts=("application/json",),
            # Not "json": for a graph it falls back to Accept, as the query page and the CLI rely on.
@@ -72,9 +74,9 @@ FORMATS: tuple[Format, ...] = (
            also_accepts=("application/xml", "text/xml"),
            spellings=("rdf+xml", "xml", "rdf/xml", "rdfxml-abbrev", "application/rdf"), label="RDF/XML", w3c="RDF_XML"),
     Format("nquads", "application/n-quads", "nq", "dataset", ("nq", "n-quads"), ox.RdfFormat.N_QUADS,
-           spellings=("text/x-nquads",), label="N-Quads", w3c="N-Quads"),
+           spellings=("text/x-nquads",), label="N-Quads", w3c="N-Quads", line_comment="#"),
     Format("trig", "application/trig", "trig", "dataset", (), ox.RdfFormat.TRIG,
-           spellings=("application/x-trig",), label="TriG", w3c="TriG"),
+           spellings=("application/x-trig",), label="TriG", w3c="TriG", line_comment="#"),
     Format("html", "text/html", "html", "page", also_accepts=("application/xhtml+xml",), label="HTML"),
 )
 
@@ -87,6 +89,14 @@ RESULTS = tuple(f for f in FORMATS if f.kind == "results")
 GRAPH = tuple(f for f in FORMATS if f.kind == "graph")
 DATASET = tuple(f for f in FORMATS if f.kind == "dataset")
 HTML = BY_NAME["html"]
+# What a person may download from the query page, for each kind of answer: spreadsheets' formats first.
+DOWNLOADS: dict[str, tuple[Format, ...]] = {
+    "results": tuple(sorted(RESULTS, key=lambda f: not f.spreadsheet)), "graph": GRAPH}
+
+
+def by_media_type(media_type: str) -> Format | None:
+    """The format whose primary media type this is (parameters such as charset ignored)."""
+    return next((f for f in FORMATS if f.media_type == media_type.split(";", 1)[0].strip().lower()), None)
 
 
 class NotAcceptable(Exception):

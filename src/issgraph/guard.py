@@ -127,6 +127,15 @@ _SPARQL12_SYNTAX = re.compile("|".join([
 _SPARQL12_HINT = re.compile(r"<<|\{\||~|--")
 
 
+def not_served(iri: str, served: frozenset[str] | None, clause: str = "") -> str | None:
+    """Why a query or a request may not name this graph (FROM, FROM NAMED, default-graph-uri,
+    named-graph-uri), or None when it is served (`served` None: every graph is)."""
+    if served is None or iri in served:
+        return None
+    listed = ", ".join(f"<{graph}>" for graph in sorted(served)) or "no graph"
+    return f"{clause + ' ' if clause else ''}<{iri}> names a graph this endpoint does not serve; it serves: {listed}"
+
+
 def check_query(text: str, limits: Limits = Limits(), allowed_graphs: frozenset[str] | None = None,
                 base: str | None = None) -> GuardedQuery:
     """Return what the query is, or raise QueryRejected saying why it must not be evaluated.
@@ -336,11 +345,9 @@ class _Scanner:
         return namespace + (_LOCAL_ESCAPE.sub(r"\1", local) if "\\" in local else local)
 
     def _add_graph(self, iri, named, offset):
-        if self.allowed_graphs is not None and iri not in self.allowed_graphs:
-            served = ", ".join(f"<{graph}>" for graph in sorted(self.allowed_graphs)) or "no graph"
-            clause = "FROM NAMED" if named else "FROM"
-            message = f"{clause} <{iri}> names a graph this endpoint does not serve; it serves: {served}"
-            raise self._refuse(message, offset)
+        refusal = not_served(iri, self.allowed_graphs, "FROM NAMED" if named else "FROM")
+        if refusal is not None:
+            raise self._refuse(refusal, offset)
         self.graphs[named].append(iri)
 
     def _resolve(self, iri):

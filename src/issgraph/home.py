@@ -8,6 +8,7 @@ from .dataset import Dataset
 from .figures import FIGURE_WORDS, Figures
 from .search import page_href
 from .views import RDF_TYPE, Site
+from .namespaces import DCTERMS
 
 # The figures the home page shows, by their one name (figures.FIGURE_WORDS), in this order.
 HOME_FIGURES = ("triples", "data_triples", "ontology_triples", "entities", "classes_defined", "properties_defined")
@@ -59,7 +60,7 @@ def description(dataset: Dataset, lang: str) -> str | None:
     """The dataset's own dcterms:description in the page's language."""
     want = dataset.config.dataset_iri
     found: dict[str, str] = {}
-    for t in dataset.match(ox.NamedNode(want), ox.NamedNode("http://purl.org/dc/terms/description"),
+    for t in dataset.match(ox.NamedNode(want), ox.NamedNode(DCTERMS + "description"),
                            graphs=(dataset.config.data_graph,)):
         if isinstance(t.object, ox.Literal):
             found[t.object.language or ""] = t.object.value

@@ -30,11 +30,7 @@ from typing import Iterable
 import jdatetime
 import pyoxigraph as ox
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-TIME = "http://www.w3.org/2006/time#"
+from .namespaces import OWL, RDF, RDFS, TIME, XSD
 
 RDF_TYPE = ox.NamedNode(RDF + "type")
 SUBCLASS = ox.NamedNode(RDFS + "subClassOf")

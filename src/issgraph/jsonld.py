@@ -16,37 +16,35 @@ import json
 import pyoxigraph as ox
 
 from .dataset import Dataset
-from .namespaces import prefixes_for
+from .namespaces import DCTERMS, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, XSD, prefixes_for
 
-OWL = "http://www.w3.org/2002/07/owl#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = RDF + "type"
 
 # Reused terms: (word, IRI, kind) with kind "lang" (language map), "id" (IRI value) or "" (plain).
 REUSED = (
-    ("label", "http://www.w3.org/2000/01/rdf-schema#label", "lang"),
-    ("comment", "http://www.w3.org/2000/01/rdf-schema#comment", "lang"),
-    ("description", "https://schema.org/description", "lang"),
-    ("altLabel", "http://www.w3.org/2004/02/skos/core#altLabel", "lang"),
-    ("prefLabel", "http://www.w3.org/2004/02/skos/core#prefLabel", "lang"),
-    ("definition", "http://www.w3.org/2004/02/skos/core#definition", "lang"),
-    ("title", "http://purl.org/dc/terms/title", "lang"),
-    ("notation", "http://www.w3.org/2004/02/skos/core#notation", ""),
-    ("identifier", "http://purl.org/dc/terms/identifier", ""),
+    ("label", RDFS + "label", "lang"),
+    ("comment", RDFS + "comment", "lang"),
+    ("description", SCHEMA + "description", "lang"),
+    ("altLabel", SKOS + "altLabel", "lang"),
+    ("prefLabel", SKOS + "prefLabel", "lang"),
+    ("definition", SKOS + "definition", "lang"),
+    ("title", DCTERMS + "title", "lang"),
+    ("notation", SKOS + "notation", ""),
+    ("identifier", DCTERMS + "identifier", ""),
     ("sameAs", OWL + "sameAs", "id"),
-    ("exactMatch", "http://www.w3.org/2004/02/skos/core#exactMatch", "id"),
-    ("wasDerivedFrom", "http://www.w3.org/ns/prov#wasDerivedFrom", "id"),
-    ("inScheme", "http://www.w3.org/2004/02/skos/core#inScheme", "id"),
-    ("topConceptOf", "http://www.w3.org/2004/02/skos/core#topConceptOf", "id"),
-    ("hasTopConcept", "http://www.w3.org/2004/02/skos/core#hasTopConcept", "id"),
-    ("isPartOf", "http://purl.org/dc/terms/isPartOf", "id"),
-    ("hasPart", "http://purl.org/dc/terms/hasPart", "id"),
-    ("license", "http://purl.org/dc/terms/license", "id"),
-    ("source", "http://purl.org/dc/terms/source", "id"),
-    ("subClassOf", "http://www.w3.org/2000/01/rdf-schema#subClassOf", "id"),
-    ("domain", "http://www.w3.org/2000/01/rdf-schema#domain", "id"),
-    ("range", "http://www.w3.org/2000/01/rdf-schema#range", "id"),
-    ("isDefinedBy", "http://www.w3.org/2000/01/rdf-schema#isDefinedBy", "id"),
+    ("exactMatch", SKOS + "exactMatch", "id"),
+    ("wasDerivedFrom", PROV + "wasDerivedFrom", "id"),
+    ("inScheme", SKOS + "inScheme", "id"),
+    ("topConceptOf", SKOS + "topConceptOf", "id"),
+    ("hasTopConcept", SKOS + "hasTopConcept", "id"),
+    ("isPartOf", DCTERMS + "isPartOf", "id"),
+    ("hasPart", DCTERMS + "hasPart", "id"),
+    ("license", DCTERMS + "license", "id"),
+    ("source", DCTERMS + "source", "id"),
+    ("subClassOf", RDFS + "subClassOf", "id"),
+    ("domain", RDFS + "domain", "id"),
+    ("range", RDFS + "range", "id"),
+    ("isDefinedBy", RDFS + "isDefinedBy", "id"),
 )
 
 
@@ -107,16 +105,24 @@ class Compactor:
         return f"_:{term.value}" if isinstance(term, ox.BlankNode) else self.iri(term.value)
 
 
+# Past 2^53 JSON readers disagree (JavaScript rounds; Oxigraph reads 10^20 as an xsd:double):
+# larger integers stay value objects, so every reader gets the same literal back.
+SAFE_INTEGER = 2 ** 53
+
+
 def _literal(lit: ox.Literal, c: Compactor):
     """A literal as a JSON-LD value: native JSON for booleans and canonical integers, else a value object."""
     if lit.language:
+        if lit.direction is not None:       # RDF 1.2 base direction: JSON-LD 1.1's @direction
+            return {"@value": lit.value, "@language": lit.language, "@direction": str(lit.direction)}
         return {"@value": lit.value, "@language": lit.language}
     dtype = lit.datatype.value
     if dtype == XSD + "string":
         return lit.value
     if dtype == XSD + "boolean" and lit.value in ("true", "false"):
         return lit.value == "true"
-    if dtype == XSD + "integer" and lit.value.lstrip("-").isdigit() and str(int(lit.value)) == lit.value:
+    if dtype == XSD + "integer" and lit.value.lstrip("-").isdigit() and str(int(lit.value)) == lit.value \
+            and abs(int(lit.value)) < SAFE_INTEGER:
         return int(lit.value)
     return {"@value": lit.value, "@type": c.iri(dtype)}
 
@@ -136,7 +142,8 @@ def _one_or_many(values: list):
 def _properties(pred: str, objects: list, c: Compactor) -> list[tuple[str, object]]:
     """(key, value) pairs for one predicate's objects: the context's word when they fit it."""
     word, kind = c.words.get(pred, (None, None))
-    if word and kind == "lang" and all(isinstance(o, ox.Literal) and o.language for o in objects):
+    if word and kind == "lang" and all(isinstance(o, ox.Literal) and o.language and o.direction is None
+                                       for o in objects):      # a language map has no room for a direction
         by_lang: dict[str, list[str]] = {}
         for o in objects:
             by_lang.setdefault(o.language, []).append(o.value)

@@ -20,6 +20,7 @@ from .jsonld import context_document
 from .views import dataset_view, ontology_view, resource_view
 from .figures import figures
 from .void import describe_void, statistics
+from .namespaces import OWL
 from .web import (choose as _choose, dump_document, dump_rows, format_links,
                   page_lang, render_page, send_document, split_extension, svc as _svc, url_path)
 
@@ -124,7 +125,7 @@ def compatible_versions() -> set[str]:
     svc = _svc()
     iri = svc.site.canonical("ontology")
     return {t.object.value.rstrip("/").rsplit("/", 1)[-1] for t in svc.dataset.ontology
-            if t.subject.value == iri and t.predicate.value == "http://www.w3.org/2002/07/owl#backwardCompatibleWith"}
+            if t.subject.value == iri and t.predicate.value == OWL + "backwardCompatibleWith"}
 
 
 def ontology_version_info() -> str | None:
@@ -242,7 +243,7 @@ def context() -> Response:
     """The JSON-LD @context every JSON-LD document embeds."""
     svc = _svc()
     doc = svc.documents.get(("context",), lambda: Document.of(context_document(svc.documents.context),
-                                                              "application/ld+json; charset=utf-8"))
+                                                              formats.BY_NAME["jsonld"].content_type))
     return send_document(doc, vary="")
 
 

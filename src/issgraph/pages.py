@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, request
 from markupsafe import Markup
 
-from . import completion, examples, home, pictures, querypage, resultviews, snippets
+from . import completion, examples, formats, home, pictures, querypage, resultviews, snippets
 from .describe import exists
 from .documents import Document
 from .figures import figures
@@ -160,6 +160,7 @@ def query_page() -> Response:
                 chosen=chosen, line_count=max(text.count("\n") + 1, 1),
                 number=lambda n: home.number(n, lang), number_ms=lambda ms: home.number_ms(ms, lang),
                 base=svc.site.base, prefixes=svc.prefixes, page_rows=svc.config.page_rows, view_rows=resultviews.VIEW_ROWS,
+                download_table=querypage.download_table(),
                 public_base=svc.config.public_base.rstrip("/"))
     response = Response(doc.body, doc.status, content_type=doc.content_type)
     response.headers["Vary"] = "Accept-Language"
@@ -245,9 +246,7 @@ def query_reader() -> Response:
     return Response(body + "\n", content_type=JSON_TYPE, headers={"Cache-Control": "no-store"})
 
 
-DOWNLOAD_ACCEPT = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",
-                   "xml": "application/sparql-results+xml", "turtle": "text/turtle", "ntriples": "application/n-triples",
-                   "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml"}
+DOWNLOAD_ACCEPT = {f.name: f.media_type for table in formats.DOWNLOADS.values() for f in table}
 
 
 @bp.get("/query/download")
@@ -263,9 +262,8 @@ def query_download() -> Response:
     if reply.status != 200:
         return Response(reply.body, reply.status, content_type=reply.content_type,
                         headers={k: v for k, v in reply.headers.items() if k.startswith("X-")})
-    ext = reply.content_type.split(";")[0].split("/")[-1]
-    ext = {"tab-separated-values": "tsv", "sparql-results+json": "srj", "sparql-results+xml": "srx",
-           "n-triples": "nt", "ld+json": "jsonld", "turtle": "ttl"}.get(ext, ext)
+    answered = formats.by_media_type(reply.content_type)
+    ext = answered.extension if answered else "txt"
     response = Response(querypage.for_spreadsheets(reply.body, fmt), content_type=reply.content_type,
                         headers={"Content-Disposition": f'attachment; filename="result.{ext}"',
                                  "Cache-Control": "no-cache"})

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from markupsafe import escape
 
 from . import i18n
+from .formats import BY_NAME
 from .protocol import ProtocolQuery
 from .resultviews import DATES, VIEW_NODES, XSD as _X
 from .search import page_href
@@ -44,8 +45,7 @@ def query_text(queries_path: Path, name: str) -> str:
 
 def _bindings(queries: QueryService, text: str) -> list[dict[str, str]]:
     """Run one of the pictures' queries through the guarded service; rows as {variable: value}."""
-    reply = queries.answer(ProtocolQuery(query=text, params=(("format", "json"),)),
-                           "application/sparql-results+json")
+    reply = queries.answer(ProtocolQuery(query=text, params=(("format", "json"),)), BY_NAME["json"].media_type)
     if reply.status != 200:
         raise PictureError(f"the picture's query failed ({reply.status}): {reply.error}")
     doc = json.loads(reply.body)

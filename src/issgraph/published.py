@@ -21,7 +21,7 @@ from .documents import Document
 from .dumps import DUMP_FORMATS, dump_bytes, dump_content_type, dump_name, parse_dump_name
 from .web import (choose as _choose, dump_document, format_links, page_lang, render_page, send_document,
                   svc as _svc)
-from .namespaces import prefixes_for
+from .namespaces import XSD, prefixes_for
 from .statements import CONTENT_TYPE as STATEMENTS_TYPE, FILE_NAME as STATEMENTS_FILE, statements_turtle
 from .releases import (CANONICAL_FILE, MANIFEST, Release, canonical_name, catalogue, dataset_facts,
                        release_dataset)
@@ -31,7 +31,7 @@ CODE_LICENSE = "MIT"
 NQUADS = "application/n-quads"
 GZIP = "application/gzip"
 JSON_TYPE = "application/json; charset=utf-8"
-XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+XSD_DATE = XSD + "date"
 
 # The words of these pages, in English and Persian.
 WORDS = {

@@ -14,19 +14,16 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from . import completion, i18n, pictures, resultviews
+from . import completion, formats, i18n, pictures, resultviews
 from .messages import Explained, explain
 from .protocol import ProtocolQuery
 from .search import page_href
 from .sparql import QueryService
 from .views import Site
+from .namespaces import XSD
 
 # SELECT/ASK answer in SPARQL JSON, CONSTRUCT/DESCRIBE in Turtle: both asked for at once.
 ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
-RESULT_DOWNLOADS = (("CSV", "csv", "csv"), ("TSV", "tsv", "tsv"), ("JSON", "json", "srj"), ("XML", "xml", "srx"))
-GRAPH_DOWNLOADS = (("Turtle", "turtle", "ttl"), ("N-Triples", "ntriples", "nt"), ("JSON-LD", "jsonld", "jsonld"),
-                   ("RDF/XML", "rdfxml", "rdf"))
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass
@@ -115,17 +112,23 @@ class Outcome:
 # system's legacy code page (Excel: Windows-1256 or 1252), which garbles Persian. The SPARQL
 # endpoint's own text/csv stays exactly as the protocol's clients expect; the query page's links go
 # through /query/download, which adds the BOM (and nothing else) to these two.
-WITH_BOM = {"csv", "tsv"}
+WITH_BOM = {f.name for f in formats.FORMATS if f.spreadsheet}
 BOM = "\ufeff".encode("utf-8")
 
 
 def downloads(query: str, kind: str) -> list[dict]:
     """Links that fetch the current result in each downloadable format (/query/download: the same
     bytes as /sparql, with a byte-order mark on CSV and TSV for spreadsheet programs)."""
-    table = GRAPH_DOWNLOADS if kind == "graph" else RESULT_DOWNLOADS
+    table = formats.DOWNLOADS["graph" if kind == "graph" else "results"]
     q = quote(query, safe="")
-    return [{"label": label, "format": name, "href": f"/query/download?query={q}&format={name}",
-             "filename": f"result.{ext}"} for label, name, ext in table]
+    return [{"label": f.label, "format": f.name, "href": f"/query/download?query={q}&format={f.name}",
+             "filename": f"result.{f.extension}"} for f in table]
+
+
+def download_table() -> dict[str, list[tuple[str, str, str]]]:
+    """The same lists for the page's script, which draws the links of answers it fetched itself:
+    (label, format name, extension) for each kind of answer."""
+    return {kind: [(f.label, f.name, f.extension) for f in table] for kind, table in formats.DOWNLOADS.items()}
 
 
 def for_spreadsheets(body: bytes, fmt: str) -> bytes:
@@ -251,7 +254,7 @@ def run(queries: QueryService, site: Site, query: str, lang: str, client: str = 
                        error=reply.error or reply.body.decode("utf-8", "replace").strip(),
                        place=error_place(query, reply.line, reply.column))
     truncated = "X-Result-Truncated" in reply.headers
-    if reply.content_type.startswith("text/turtle"):
+    if reply.content_type.startswith(formats.BY_NAME["turtle"].media_type):
         count = int(reply.headers.get("X-Result-Count", "0"))
         outcome = Outcome(query, "graph", turtle=reply.body.decode("utf-8"), count=count, truncated=truncated,
                           elapsed_ms=elapsed, downloads=downloads(query, "graph"), lang=lang)

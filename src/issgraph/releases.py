@@ -23,15 +23,15 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from .dataset import Dataset, Held
+from .namespaces import DCTERMS as DCT, OWL
 
 ALGORITHM = "RDFC-1.0"
 HASH = "SHA-256"
 MANIFEST = "manifest.json"
 CANONICAL_FILE = "issgraph.canonical.nq"          # the canonical N-Quads as served, uncompressed
-DCT = "http://purl.org/dc/terms/"
-OWL_VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
-DCT_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
-DCT_LICENSE = ox.NamedNode("http://purl.org/dc/terms/license")
+OWL_VERSION_INFO = ox.NamedNode(OWL + "versionInfo")
+DCT_MODIFIED = ox.NamedNode(DCT + "modified")
+DCT_LICENSE = ox.NamedNode(DCT + "license")
 VERSION_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?$")
 
 

@@ -1,5 +1,9 @@
-"""Serialise SPARQL results (W3C JSON, XML, CSV, TSV) from pyoxigraph terms, matching pyoxigraph 0.5's own bytes.
-Hand-written so the endpoint can cap rows and answer identically whichever engine (pyoxigraph or rdflib) ran the query.
+"""Every answer's bytes: SPARQL results (W3C JSON, XML, CSV, TSV) and RDF graphs and datasets.
+
+The results writers are hand-written, matching pyoxigraph 0.5's own bytes, so the endpoint can cap
+rows and answer identically whichever engine (pyoxigraph or rdflib) ran the query. `write_graph`
+is the one writer of triples and quads, for CONSTRUCT/DESCRIBE answers, the service description,
+documents and dumps alike: JSON-LD is always compacted under the published context (`jsonld`).
 """
 
 from __future__ import annotations
@@ -10,14 +14,17 @@ from decimal import Decimal
 from functools import lru_cache
 from json.encoder import encode_basestring as _json_str
 
+import pyoxigraph as ox
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from .formats import Format
+from .jsonld import to_jsonld
+from .namespaces import XSD as _XSD
+
 Term = NamedNode | BlankNode | Literal | Triple
 
-SELECT_FORMATS = ("json", "xml", "csv", "tsv")
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
 _XML_HEADER = '<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
 _ITS = ' xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
@@ -251,6 +258,7 @@ _TSV_TERM: dict[type, Callable[[Term], str]] = {
     NamedNode: _tsv_iri, BlankNode: _tsv_bnode, Literal: _tsv_literal, Triple: _tsv_triple,
 }
 _BINDINGS_WRITERS = {"json": _json_bindings, "xml": _xml_bindings, "csv": _csv_bindings, "tsv": _tsv_bindings}
+SELECT_FORMATS = tuple(_BINDINGS_WRITERS)
 _BOOLEAN_TEMPLATES = {
     "json": '{"head":{},"boolean":%s}',
     "xml": _XML_HEADER + "<head></head><boolean>%s</boolean></sparql>",
@@ -278,6 +286,29 @@ def write_boolean(value: bool, fmt: str) -> bytes:
     """Serialise an ASK result; CSV and TSV carry the bare word `true`/`false`, as pyoxigraph writes them."""
     _check_format(fmt)
     return (_BOOLEAN_TEMPLATES[fmt] % ("true" if value else "false")).encode("utf-8")
+
+
+# --- RDF graphs and datasets ---
+
+
+class Inexpressible(ValueError):
+    """The triples hold something the asked format cannot say; the message is for the client."""
+
+
+def write_graph(triples, fmt: Format, context: dict, prefixes: dict[str, str] | None = None) -> bytes:
+    """Triples (or quads, for a dataset format) in one RDF format: JSON-LD compacted under `context`
+    and embedded inline, Turtle, TriG and RDF/XML with the prefixes, the rest by Oxigraph's writers."""
+    if fmt.rdf is None:
+        raise ValueError(f"{fmt.name} is not an RDF format")
+    if fmt.rdf == ox.RdfFormat.JSON_LD:
+        triples = list(triples)
+        if any(isinstance(t.object, Triple) for t in triples):
+            raise Inexpressible("the answer holds triple terms (RDF 1.2), which JSON-LD cannot express; "
+                                "ask for Turtle, N-Triples or RDF/XML")
+        return to_jsonld(triples, context)
+    if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) and prefixes:
+        return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
+    return ox.serialize(triples, format=fmt.rdf)
 
 
 # --- rdflib terms to the pyoxigraph term model ---

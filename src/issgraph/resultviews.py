@@ -14,9 +14,8 @@ import pyoxigraph as ox
 
 from . import i18n
 from .views import Site
+from .namespaces import RDF, XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DATES = {XSD + "date": "day", XSD + "dateTime": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}
 NUMBERS = {XSD + t for t in ("integer", "decimal", "int", "long", "short", "byte", "float", "double",
                              "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",

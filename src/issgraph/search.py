@@ -17,6 +17,7 @@ from .dataset import Dataset
 from .links import is_web_iri
 from .text import EXACT, MENTION, PREFIX, Candidate, SearchIndex
 from .views import DESCRIPTIONS, LABEL, OWL, RDF_TYPE, SKOS, Site
+from .namespaces import RDFS
 
 LABEL_PREDICATES = (LABEL, SKOS + "prefLabel", SKOS + "altLabel")
 MAX_QUERY_CHARS = 200
@@ -24,7 +25,7 @@ RANK_NAMES = {EXACT: "exact", PREFIX: "prefix", MENTION: "mentioned"}
 # Types the ontology uses for its own terms; they have no labels of their own.
 GENERIC_TYPES = {OWL + "Class": "class", OWL + "ObjectProperty": "s_property",
                  OWL + "DatatypeProperty": "s_property", OWL + "Ontology": "ontology_word",
-                 "http://www.w3.org/2000/01/rdf-schema#Datatype": "datatype"}
+                 RDFS + "Datatype": "datatype"}
 
 
 class BadQuery(ValueError):

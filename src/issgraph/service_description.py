@@ -6,12 +6,11 @@ import pyoxigraph as ox
 from .dataset import Dataset
 from .engine import engine_class
 from .formats import GRAPH, RESULTS
+from .namespaces import DCTERMS, RDF, RDFS, SD, VOID, XSD
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
-RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+RDF_TYPE = ox.NamedNode(RDF + "type")
+DCTERMS_TITLE = ox.NamedNode(DCTERMS + "title")
+RDFS_COMMENT = ox.NamedNode(RDFS + "comment")
 # The SPARQL 1.2 Query draft, named as a language extension (sd:languageExtension takes any resource):
 # the 1.2 service description has no settled term for the language yet.
 SPARQL12_QUERY = "https://www.w3.org/TR/sparql12-query/"
@@ -44,7 +43,7 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
         ox.Triple(ds_node, _n(SD + "defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, _n(SD + "Graph")),
         ox.Triple(default_graph, _n(VOID + "triples"), ox.Literal(str(dataset.default_triple_count),
-                                                                  datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))),
+                                                                  datatype=_n(XSD + "integer"))),
         ox.Triple(default_graph, DCTERMS_TITLE, ox.Literal("the instance data, the ontology and what they entail, merged", language="en")),
     ]
     if engine_class(dataset.config).sparql12:
@@ -61,6 +60,6 @@ def describe_service(endpoint_url: str, dataset: Dataset) -> list[ox.Triple]:
             ox.Triple(named, _n(SD + "graph"), graph),
             ox.Triple(graph, RDF_TYPE, _n(SD + "Graph")),
             ox.Triple(graph, _n(VOID + "triples"), ox.Literal(str(size),
-                                                             datatype=_n("http://www.w3.org/2001/XMLSchema#integer"))),
+                                                             datatype=_n(XSD + "integer"))),
         ]
     return t

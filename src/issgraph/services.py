@@ -10,6 +10,7 @@ from .dataset import Dataset
 from .documents import Documents
 from .engine import make_engine
 from .executor import Executor
+from .jsonld import build_context
 from .memory import ceilings
 from .namespaces import prefixes_for as _prefixes_for
 from .netguard import isolation
@@ -29,9 +30,10 @@ class Services:
         self.config = config
         self.dataset = dataset
         self.prefixes = prefixes_for(config)
+        self.context = build_context(dataset)        # JSON-LD's, for every graph answer and document
         self.isolate = isolation(dataset.backend.endpoint)
         self.metrics = Metrics(dataset.backend.kind, config.engine)
-        self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes), config.query_timeout,
+        self.executor = Executor(lambda: make_engine(dataset, config, self.prefixes, self.context), config.query_timeout,
                                  size=config.evaluators, isolate=self.isolate, on_event=self.metrics.event,
                                  memory_limit=config.evaluator_memory or ceilings(1, config.evaluators)[0],
                                  per_client=config.max_client_evaluations,
@@ -39,7 +41,7 @@ class Services:
                                  recycle_after_bytes=config.recycle_after_bytes)
         self.queries = QueryService(config, self.executor)
         self.site = Site(dataset)
-        self.documents = Documents(dataset, self.prefixes)
+        self.documents = Documents(dataset, self.prefixes, context=self.context)
 
 
 def services(app) -> Services:

@@ -11,9 +11,11 @@ import json
 import re
 import shlex
 
+from .formats import BY_NAME
+
 # What each query form is asked for: SPARQL JSON for SELECT and ASK, Turtle for graphs.
-JSON_RESULTS = "application/sparql-results+json"
-TURTLE = "text/turtle"
+JSON_RESULTS = BY_NAME["json"].media_type
+TURTLE = BY_NAME["turtle"].media_type
 LANGUAGES = ("curl", "python", "javascript")
 
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)

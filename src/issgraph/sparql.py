@@ -79,10 +79,10 @@ class QueryService:
         self.inline = config.inline_lookups and config.engine == "oxigraph" and not config.store_endpoint
 
     def _dataset(self, pq: ProtocolQuery) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-        foreign = [g for g in (*pq.default_graph_uris, *pq.named_graph_uris) if g not in self.served_graphs]
-        if foreign:
-            served = ", ".join(f"<{g}>" for g in sorted(self.served_graphs))
-            raise guard.QueryRejected(f"<{foreign[0]}> names a graph this endpoint does not serve; it serves: {served}")
+        for iri in (*pq.default_graph_uris, *pq.named_graph_uris):
+            refusal = guard.not_served(iri, self.served_graphs)
+            if refusal is not None:
+                raise guard.QueryRejected(refusal)
         if not pq.default_graph_uris and not pq.named_graph_uris:
             return None, None
         return tuple(pq.default_graph_uris), tuple(pq.named_graph_uris)

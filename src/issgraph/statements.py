@@ -11,8 +11,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .dataset import Dataset
+from .namespaces import RDF
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 REIFIES = ox.NamedNode(RDF + "reifies")
 STATEMENT = ox.NamedNode(RDF + "Statement")
 TYPE = ox.NamedNode(RDF + "type")

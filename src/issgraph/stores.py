@@ -10,7 +10,6 @@ while SPARQL queries go to the store itself. Nothing here knows the web app.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -25,15 +24,16 @@ from urllib.parse import quote, urlencode, urlsplit
 import pyoxigraph as ox
 
 from .config import Config
-from .dataset import Dataset, Held, LoadError, Sources, load as load_files, ntriples
+from .dataset import Dataset, Held, LoadError, Sources, blank_namer, load as load_files, ntriples, source_hash
 from .skolem import skolemize, unskolemize
+from .namespaces import DCTERMS
 
 Memory = Held     # the graphs in this process's memory: what a dataset parsed from its files holds
 
 META_FILE = "issgraph-store.json"
 NTRIPLES = "application/n-triples"
 READ_BACK_ACCEPT = "application/n-triples, text/turtle;q=0.9"
-DCT_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
+DCT_MODIFIED = ox.NamedNode(DCTERMS + "modified")
 
 
 class StoreError(Exception):
@@ -292,12 +292,9 @@ def _from_remote(config: Config) -> Dataset:
             raise StoreError(f"the store at {endpoint} holds no triples in <{iri}>; "
                              f"put the graphs there first with 'issgraph load --into <its Graph Store URL>'")
         graphs.append(unskolemize(_canonical(triples, prefix), config.base_iri))
-    digest = hashlib.sha256()
-    for triples in graphs:
-        digest.update(ntriples(triples).encode("utf-8"))
-    digest.update(config.base_iri.encode())
+    digest = source_hash((ntriples(triples).encode("utf-8") for triples in graphs), config.base_iri)
     data, ontology, shapes, inferred = graphs
-    held = Dataset.of(config, data, ontology, shapes, digest.hexdigest(), _modified(config, data), inferred)
+    held = Dataset.of(config, data, ontology, shapes, digest, _modified(config, data), inferred)
     return Dataset(config, Remote(held.store, endpoint), held.source_hash, held.modified)
 
 
@@ -312,13 +309,7 @@ def _canonical(triples: list[ox.Triple], prefix: str) -> list[ox.Triple]:
         return "_" if isinstance(term, ox.BlankNode) else str(term)
 
     ordered = sorted(triples, key=lambda t: (masked(t.subject), str(t.predicate), masked(t.object)))
-    names: dict = {}
-
-    def stable(term):
-        if isinstance(term, ox.BlankNode) and term not in names:
-            names[term] = ox.BlankNode(f"{prefix}{len(names) + 1}")
-        return names.get(term, term)
-
+    stable = blank_namer(prefix)
     return [ox.Triple(stable(t.subject), t.predicate, stable(t.object)) for t in ordered]
 
 

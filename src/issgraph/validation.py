@@ -11,9 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .dataset import Dataset
-from .namespaces import prefixes_for
+from .namespaces import SH, prefixes_for
 
-SH = "http://www.w3.org/ns/shacl#"
 
 
 @dataclass(frozen=True)

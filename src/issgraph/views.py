@@ -10,20 +10,13 @@ import pyoxigraph as ox
 from . import i18n
 from .dataset import Dataset
 from .links import is_web_iri
-from .namespaces import prefixes_for
+from .namespaces import DCTERMS, OWL, RDF, RDFS, SCHEMA, SKOS, VOID, XSD, prefixes_for
 from .describe import Description
 from .figures import FIGURE_WORDS, term_kind
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDF_TYPE = RDF + "type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-VOID = "http://rdfs.org/ns/void#"
-DCTERMS = "http://purl.org/dc/terms/"
 LABEL = RDFS + "label"
-DESCRIPTIONS = ("https://schema.org/description", SKOS + "definition", RDFS + "comment",
+DESCRIPTIONS = (SCHEMA + "description", SKOS + "definition", RDFS + "comment",
                 DCTERMS + "description")
 TWINS = (OWL + "sameAs", SKOS + "exactMatch")
 HIDDEN = {LABEL, *DESCRIPTIONS}

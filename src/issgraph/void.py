@@ -14,11 +14,10 @@ import pyoxigraph as ox
 from .dataset import Dataset
 from .dcat import describe_dcat
 from .dumps import DUMP_FORMATS, dump_name
+from .namespaces import DCTERMS, RDF, VOID, XSD
 
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = RDF + "type"
+XSD_INT = ox.NamedNode(XSD + "integer")
 COUNTS = ("triples", "entities", "classes", "properties", "distinctSubjects", "distinctObjects")
 
 

@@ -13,6 +13,7 @@
   var base = page.getAttribute("data-base") || "";
   var words = JSON.parse(page.getAttribute("data-words") || "{}");
   var prefixes = JSON.parse(page.getAttribute("data-prefixes") || "{}");
+  var downloadTable = JSON.parse(page.getAttribute("data-downloads") || "{}");   // formats.DOWNLOADS
   var ACCEPT = "application/sparql-results+json, text/turtle;q=0.9";
   var XSD = "http://www.w3.org/2001/XMLSchema#";
   var NUMERIC = ["integer", "decimal", "int", "long", "short", "nonNegativeInteger", "positiveInteger",
@@ -187,9 +188,7 @@
 
   // --- results ---
   function downloads(query, kind) {
-    var table = kind === "graph"
-      ? [["Turtle", "turtle", "ttl"], ["N-Triples", "ntriples", "nt"], ["JSON-LD", "jsonld", "jsonld"], ["RDF/XML", "rdfxml", "rdf"]]
-      : [["CSV", "csv", "csv"], ["TSV", "tsv", "tsv"], ["JSON", "json", "srj"], ["XML", "xml", "srx"]];
+    var table = downloadTable[kind === "graph" ? "graph" : "results"] || [];
     var span = el("span", { "class": "downloads" }, ["· " + words.download + ": "]);
     table.forEach(function (d, i) {
       span.appendChild(el("a", { href: "/query/download?query=" + encodeURIComponent(query) + "&format=" + d[1],
