@@ -723,11 +723,14 @@ def test_query_answers_jsonld_as_documents_do(client, query):
     assert isomorphic(parse_both(r.data, formats.BY_NAME["jsonld"]), parse_both(turtle.data, formats.BY_NAME["turtle"]))
 
 
-def test_query_answer_in_jsonld_keeps_a_literal_s_base_direction(client):
+def test_query_answer_in_jsonld_keeps_a_literal_s_base_direction(client, config):
     """RDF 1.2 base direction survives the compacted JSON-LD (@direction), as it does in Turtle:
     a Persian or Arabic string marked right-to-left stays marked."""
     query = 'CONSTRUCT { <urn:x:a> <urn:x:p> "سلام"@fa--rtl, "hello"@en--ltr } WHERE {}'
     r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"})
+    if config.engine == "rdflib":   # SPARQL 1.1 only: refused with the reason, not misread
+        assert r.status_code == 400 and b"SPARQL 1.2" in r.data and b"--engine oxigraph" in r.data
+        return
     assert r.status_code == 200, r.data
     got = {(q.object.value, q.object.language, str(q.object.direction))
            for q in ox.parse(r.data, format=ox.RdfFormat.JSON_LD)}
