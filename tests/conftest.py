@@ -51,12 +51,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _limit_open_files(limits: tuple[int, int]):
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+
+
 class Server:
     """`issgraph serve` (granian by default) in a subprocess on a free loopback port."""
 
-    def __init__(self, *args: str, env: dict | None = None, probe: dict | None = None):
+    def __init__(self, *args: str, env: dict | None = None, probe: dict | None = None,
+                 open_files: tuple[int, int] | None = None):
         """`probe`: the query parameters of the GET /sparql that tells the server is up (default:
-        none, i.e. the service description)."""
+        none, i.e. the service description). `open_files`: the (soft, hard) open-file limit it
+        starts with (default: this process's)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "issgraph.cli", "serve", "--port", str(self.port), *args]
@@ -64,7 +72,8 @@ class Server:
 
         self.log = tempfile.NamedTemporaryFile("w+", prefix="issgraph-serve-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
-                                     stdout=self.log, stderr=self.log, text=True)
+                                     stdout=self.log, stderr=self.log, text=True,
+                                     preexec_fn=None if open_files is None else _limit_open_files(open_files))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

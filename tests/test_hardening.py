@@ -630,3 +630,61 @@ def test_raw_utf8_in_the_query_string_is_read_as_utf8(plain):
     finally:
         s.close()
     assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'"boolean":true}'), answer[-300:]
+
+
+def test_connections_per_worker_fit_the_open_file_limit():
+    from issgraph.memory import connections_that_fit
+
+    assert connections_that_fit(2048, limits=(256, 256)) == (192, 256)
+    assert connections_that_fit(2048, limits=(1024, 4096)) == (768, 1024)
+    assert connections_that_fit(2048, limits=(65536, 65536)) == (2048, 65536)
+    assert connections_that_fit(2048, limits=(20, 20))[0] == 16      # a floor, whatever the limit
+
+
+def _open_files_limit(pid: int) -> tuple[int, int]:
+    for line in open(f"/proc/{pid}/limits"):
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return int(soft), int(hard)
+    raise AssertionError("no open-file limit in /proc")
+
+
+def test_the_server_raises_its_soft_open_file_limit_to_the_hard_one():
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    srv = Server("--workers", "1", "--timeout", "3", open_files=(256, hard))
+    try:
+        worker = int(open(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children").read().split()[0])
+        soft, got_hard = _open_files_limit(worker)
+        assert got_hard == hard and soft == (hard if hard != resource.RLIM_INFINITY else soft) and soft > 256
+    finally:
+        srv.stop()
+
+
+def test_a_flood_of_silent_connections_past_the_open_file_limit_never_breaks_accepting():
+    """With only 256 files allowed, a worker that accepted up to 2,048 connections would fail every
+    accept (EMFILE) while a flood holds them; it accepts what fits instead, says so in the log, and
+    another client is answered once the header timeout has closed the silent ones."""
+    srv = Server("--workers", "1", "--timeout", "3", env={"ISSGRAPH_HEADER_TIMEOUT": "2"}, open_files=(256, 256))
+    flood = []
+    try:
+        for _ in range(1000):
+            s = socket.socket()
+            s.setblocking(False)
+            s.bind(("127.0.0.80", 0))
+            try:
+                s.connect(("127.0.0.1", port_of(srv)))
+            except BlockingIOError:
+                pass
+            flood.append(s)
+        time.sleep(0.3)
+        r, _ = timed_get(srv, "127.0.0.81")
+        assert r.status_code == 200
+        log = srv.log_text()
+        assert "max_connections lowered from 2048 to 192 per worker: the open-file limit is 256" in log
+        assert "Too many open files" not in log
+    finally:
+        for s in flood:
+            s.close()
+        srv.stop()

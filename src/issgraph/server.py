@@ -12,7 +12,7 @@ from .app import create_app
 from .config import Config
 from .dataset import LoadError
 from .stores import load
-from .memory import ceilings, machine_memory
+from .memory import ceilings, connections_that_fit, machine_memory
 from .operations import (MULTIPROC_ENV, configure_logging, prepare_multiprocess, remove_multiprocess_dir,
                          worker_exited)
 from .validation import validate_cached
@@ -180,6 +180,11 @@ def _serve(config: Config, dataset, host: str, port: int, workers: int | None, w
     log.info("memory ceilings: %d MiB per evaluator (address space), %d MiB per web worker (resident), "
              "for %d workers × (1 + %d evaluators) in %d MiB", config.evaluator_memory >> 20,
              config.worker_memory >> 20, workers, config.evaluators, machine_memory() >> 20)
+    connections, open_files = connections_that_fit(config.max_connections)
+    if connections < config.max_connections:
+        log.warning("max_connections lowered from %d to %d per worker: the open-file limit is %d "
+                    "(raise it with `ulimit -n` to hold more)", config.max_connections, connections, open_files)
+        config = config.replace(max_connections=connections)
     app = create_app(config, dataset)
     # The loaded graph lives as long as the server: keep the collector off it, and keep its
     # pages shared between the forked workers and evaluators.
