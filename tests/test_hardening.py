@@ -252,8 +252,8 @@ def test_100000_distinct_requests_keep_the_answer_cache_within_its_bound(config,
                                ctype="application/x-www-form-urlencoded")
             elif kind < 19:
                 status = _call(entrance, "GET", f"query=&n={i}&pad={pad[:4000]}")
-            else:
-                status = _call(entrance, "GET", f"query=ASK%7B%3Fs%20%3Fp%20{i}%7D")
+            else:                   # each answered query twice: the cache keeps an answer asked for again
+                status = _call(entrance, "GET", f"query=ASK%7B%3Fs%20%3Fp%20{i // 40}%7D")
             statuses[status[:3]] = statuses.get(status[:3], 0) + 1
             assert entrance.cache.size <= capacity
         assert statuses == {"400": 95_000, "200": 5_000}
@@ -630,6 +630,25 @@ def test_raw_utf8_in_the_query_string_is_read_as_utf8(plain):
     finally:
         s.close()
     assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'"boolean":true}'), answer[-300:]
+
+
+def test_an_answer_asked_for_once_is_not_kept_and_one_asked_again_is():
+    """The answer cache admits on the second request (a doorkeeper of fixed size): distinct
+    one-off queries, as a crawler or the distinct benchmark sends them, cost it no memory."""
+    from issgraph.cache import DOORKEEPER_KEYS, ByteLRU
+
+    cache = ByteLRU(1 << 20, second_sighting=True)
+    for i in range(3 * DOORKEEPER_KEYS):
+        cache.put(i.to_bytes(32, "big"), "answer", 1000)
+    assert len(cache) == 0 and cache.size == 0 and len(cache._seen) <= DOORKEEPER_KEYS
+    key = b"k" * 32
+    cache.put(key, "answer", 1000)
+    assert cache.get(key) is None
+    cache.put(key, "answer", 1000)
+    assert cache.get(key) == "answer" and cache.size == 1000
+    plain = ByteLRU(1 << 20)                   # the documents' cache: every build kept
+    plain.put(key, "doc", 10)
+    assert plain.get(key) == "doc"
 
 
 def test_connections_per_worker_fit_the_open_file_limit():

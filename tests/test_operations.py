@@ -48,8 +48,8 @@ def test_metrics_in_one_process_count_requests_by_route_and_status(client):
     before = client.get("/metrics").data.decode()
     client.get("/health")
     client.get("/resource/No_such_thing", headers={"Accept": "text/turtle"})
-    client.get("/sparql", query_string={"query": "ASK {}"})
-    client.get("/sparql", query_string={"query": "ASK {}"})
+    for _ in range(3):      # the answer is kept on its second request, a hit on the third
+        client.get("/sparql", query_string={"query": "ASK {} # counted by the metrics test"})
     after = client.get("/metrics")
     assert after.headers["Content-Type"].startswith("text/plain") and after.headers["Cache-Control"] == "no-store"
     text = after.data.decode()
@@ -59,8 +59,8 @@ def test_metrics_in_one_process_count_requests_by_route_and_status(client):
 
     assert delta("issgraph_http_requests_total", route="/health", method="GET", status="200") == 1
     assert delta("issgraph_http_requests_total", route="/resource/<path:name>", method="GET", status="404") == 1
-    assert delta("issgraph_http_requests_total", route="/sparql", method="GET", status="200") == 2
-    assert delta("issgraph_http_request_duration_seconds_count", route="/sparql") == 2
+    assert delta("issgraph_http_requests_total", route="/sparql", method="GET", status="200") == 3
+    assert delta("issgraph_http_request_duration_seconds_count", route="/sparql") == 3
     assert delta("issgraph_cache_hits_total") >= 1
     assert metric(text, "issgraph_store_info", kind="memory", engine=ENGINE) == 1
 
@@ -104,7 +104,7 @@ def test_metrics_add_up_across_worker_processes_of_the_real_server(kind, tmp_pat
         assert delta("issgraph_http_requests_total", route="/sparql", method="GET", status="200") == 3
         assert delta("issgraph_http_requests_total", route="/sparql", method="POST", status="503") == 1
         assert delta("issgraph_http_request_duration_seconds_count", route="/health") == 30
-        assert delta("issgraph_cache_hits_total") == 2
+        assert delta("issgraph_cache_hits_total") == 1      # kept on its second request, a hit on the third
         assert delta("issgraph_query_timeouts_total") == 1
         assert delta("issgraph_evaluator_restarts_total", reason="timeout") == 1
         assert metric(text, "issgraph_store_info", kind="memory", engine=ENGINE) == 1

@@ -71,7 +71,7 @@ class Entrance:
         self.app = app
         self.queries = queries
         self.max_request_bytes = max_request_bytes
-        self.cache = ByteLRU(capacity)
+        self.cache = ByteLRU(capacity, second_sighting=True)    # an answer asked for once is not kept
 
     def __call__(self, environ, start_response):
         host = environ.get("HTTP_HOST")
