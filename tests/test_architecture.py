@@ -24,10 +24,10 @@ LAYERS = [   # top first
                   "service_description", "validation", "operations", "fastpath", "examples", "messages",
                   "completion", "resultviews", "statements", "snippets"}),
     ("engines", {"engine", "executor"}),
-    ("writers", {"results", "formats", "guard", "lookups", "protocol", "jsonld"}),
+    ("writers", {"results", "guard", "lookups", "protocol", "jsonld"}),
     ("stores", {"stores"}),
     ("dataset", {"dataset", "inference"}),
-    ("leaves", {"__init__", "config", "namespaces", "i18n", "text", "cache", "links", "memory", "netguard",
+    ("leaves", {"__init__", "config", "namespaces", "formats", "i18n", "text", "cache", "links", "memory", "netguard",
                 "skolem"}),
 ]
 RANK = {name: len(LAYERS) - i for i, (_, names) in enumerate(LAYERS) for name in names}

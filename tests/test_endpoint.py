@@ -285,6 +285,35 @@ def test_oversized_request_body_gives_413(client):
     assert r.status_code == 413
 
 
+def test_a_body_over_64_kib_is_answered_and_kept_by_the_one_door_for_queries(app, client):
+    """The entrance answers every POSTed query, whatever its body's size (its key is a hash), as
+    it does a small one: a long form body is kept on its second request and replayed on the third."""
+    from issgraph.fastpath import cache_key
+
+    entrance = app.extensions["issgraph"].entrance
+    body = b"query=ASK+%7B+%3Fs+%3Fp+%3Fo+%7D&pad=" + b"x" * 200_000
+    answers, kept = [], []
+    for _ in range(3):
+        answers.append(client.post("/sparql", data=body, content_type="application/x-www-form-urlencoded",
+                                   headers={"Accept": "application/sparql-results+json"}))
+        kept.append(entrance.cache.get(cache_key("POST", answers[-1].request.environ, body)) is not None)
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert json.loads(answers[0].data)["boolean"] is True and answers[2].data == answers[0].data
+    assert kept == [False, True, True]
+
+
+def test_a_negative_content_length_gets_400(app):
+    import io
+
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/sparql", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+               "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(b"ASK {}"), "wsgi.errors": io.StringIO(), "HTTP_HOST": "127.0.0.1:8000",
+               "CONTENT_TYPE": "application/sparql-query", "CONTENT_LENGTH": "-5"}
+    seen = {}
+    body = b"".join(app.wsgi_app(environ, lambda status, headers, exc_info=None: seen.setdefault("status", status)))
+    assert seen["status"].startswith("400") and b"negative" in body
+
+
 @pytest.mark.parametrize("depth", [100, 10_000, 200_000])
 def test_deep_nesting_gives_400_before_any_engine(client, depth):
     q = "SELECT * WHERE { FILTER(" + "(" * depth + "1" + ")" * depth + ") }"

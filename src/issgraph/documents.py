@@ -54,7 +54,7 @@ def not_found_bytes(iri: str, fmt: Format, context: dict) -> bytes:
 class Documents:
     """Memoised document builders for one dataset."""
 
-    def __init__(self, dataset: Dataset, prefixes: dict[str, str], capacity: int = 128 << 20,
+    def __init__(self, dataset: Dataset, prefixes: dict[str, str], capacity: int = 64 << 20,
                  context: dict | None = None):
         self.dataset = dataset
         self.prefixes = prefixes

@@ -1,7 +1,8 @@
-"""The /sparql route: read the request, call the query service, send its bytes."""
+"""The /sparql route for what is not a query: the service description, preflight, refused methods
+(queries are answered by the entrance, fastpath.Entrance, before Flask)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, redirect, request
+from flask import Blueprint, Response, redirect, request
 
 from . import formats
 from .fastpath import mark_cacheable
@@ -43,7 +44,7 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
 
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def sparql() -> Response:
-    """SPARQL 1.1 Protocol query operation (GET, POST form, POST direct) and service description."""
+    """/sparql without a query: the service description, CORS preflight, and the methods refused."""
     if request.method == "OPTIONS":
         return Response(status=204, headers={
             "Allow": "GET, POST, HEAD, OPTIONS",
@@ -56,7 +57,8 @@ def sparql() -> Response:
         pq = parse_request(request.method, request.headers.get("Content-Type"), request.query_string, body)
     except ProtocolError as err:
         return _send(Reply.fail(err.status, str(err), headers=err.headers))
-    accept = request.headers.get("Accept")
     if pq.query is None:
-        return _service_description(accept, pq.param("format"))
-    return _send(_svc().queries.answer(pq, accept, g.request_id, request.remote_addr or "-"))
+        return _service_description(request.headers.get("Accept"), pq.param("format"))
+    # The one door for queries is the entrance (fastpath.Entrance), which create_app puts in front
+    # of this app and which answers every GET, HEAD and POST query itself: none arrives here.
+    raise RuntimeError("a SPARQL query reached the Flask route; serve the app create_app returns")

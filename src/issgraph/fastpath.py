@@ -3,8 +3,10 @@
 The served data never changes while serving, so a request whose method, path, query
 string, body and negotiation headers were seen before gets the same bytes again, without
 Flask, the guard or an engine (and a 304 when the client already has them). SPARQL queries
-skip Flask too: the protocol and query service are plain functions, called directly here.
-Everything else (pages, documents, the service description) goes to the Flask app.
+skip Flask too: the protocol and query service are plain functions, called directly here, and
+this is the only place a query is answered over HTTP — any body, chunked or not, is read here
+(bounded) and its key hashed. Everything else (pages, documents, the service description, the
+methods /sparql refuses) goes to the Flask app.
 """
 from __future__ import annotations
 
@@ -23,7 +25,6 @@ CACHEABLE = "X-Issgraph-Cacheable"
 REQUEST_ID = "issgraph.request_id"     # the environ key the id is kept under, for Flask and the logs
 # Not the Host: every absolute URL comes from the public URL (Config.public_base), whatever Host said.
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE")
-MAX_KEYED_BODY = 64 << 10
 COMMON_HEADERS = [
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Expose-Headers", "X-Request-Id, X-Result-Count, X-Result-Truncated, X-Error-Line, X-Error-Column, Content-Location, ETag, Link"),
@@ -102,8 +103,9 @@ class Entrance:
             if length > self.max_request_bytes:
                 return self._send(start_response, environ, 413, [("Content-Type", "text/plain; charset=utf-8")],
                                   f"the request body is {length} bytes; the limit is {self.max_request_bytes}\n".encode())
-            if length > MAX_KEYED_BODY or length < 0:
-                return self.app(environ, _hiding_mark(start_response))
+            if length < 0:
+                return self._send(start_response, environ, 400, [("Content-Type", "text/plain; charset=utf-8")],
+                                  b"the request's Content-Length is negative\n")
             if not body:
                 body = environ["wsgi.input"].read(length) if length else b""
                 environ["wsgi.input"] = _Body(body)
@@ -149,7 +151,7 @@ class Entrance:
         None for anything else — or when no evaluator is free at once — which then goes through
         `__call__` in a thread, as every request did before; the answers are the same."""
         method = environ["REQUEST_METHOD"]
-        if environ.get("PATH_INFO") != "/sparql" or method not in ("GET", "POST") or len(body) > MAX_KEYED_BODY \
+        if environ.get("PATH_INFO") != "/sparql" or method not in ("GET", "POST") \
                 or not self.config.accepts_host(environ.get("HTTP_HOST")):
             return None
         try:

@@ -41,7 +41,7 @@ class Services:
                                  recycle_after_bytes=config.recycle_after_bytes)
         self.queries = QueryService(config, self.executor)
         self.site = Site(dataset)
-        self.documents = Documents(dataset, self.prefixes, context=self.context)
+        self.documents = Documents(dataset, self.prefixes, capacity=config.cache_bytes, context=self.context)
 
 
 def services(app) -> Services:

@@ -25,14 +25,16 @@ import pyoxigraph as ox
 
 from .config import Config
 from .dataset import Dataset, Held, LoadError, Sources, blank_namer, load as load_files, ntriples, source_hash
+from .formats import BY_NAME
 from .skolem import skolemize, unskolemize
 from .namespaces import DCTERMS
 
 Memory = Held     # the graphs in this process's memory: what a dataset parsed from its files holds
 
 META_FILE = "issgraph-store.json"
-NTRIPLES = "application/n-triples"
-READ_BACK_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+# What is PUT into a store, and what is asked back from one: the formats table's media types.
+NTRIPLES = BY_NAME["ntriples"].media_type
+READ_BACK_ACCEPT = f"{NTRIPLES}, {BY_NAME['turtle'].media_type};q=0.9"
 DCT_MODIFIED = ox.NamedNode(DCTERMS + "modified")
 
 
