@@ -601,8 +601,14 @@ def test_serve_refuses_a_store_it_cannot_reach_or_that_is_empty(tmp_path_factory
 
 @pytest.mark.parametrize("store", ["sparql+ftp://host/q", "sparql+http://", "sparql+http:///path"])
 def test_a_malformed_store_location_is_refused(store):
+    from issgraph.stores import endpoint_of, load as load_store
+
     with pytest.raises(ValueError, match="remote store"):
-        Config(store=store)
+        endpoint_of(store)
+    with pytest.raises(ValueError, match="remote store"):
+        load_store(Config(store=store))
+    done = issgraph("validate", "--store", store)
+    assert done.returncode == 2 and "a remote store is sparql+http://host[:port]/path" in done.stderr
 
 
 # --- an on-disk store ---------------------------------------------------------------------------

@@ -16,7 +16,6 @@ CANONICAL_BASE = "https://w3id.org/issgraph/"
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 ENV_PREFIX = "ISSGRAPH_"
-REMOTE_SCHEMES = ("sparql+http", "sparql+https")
 
 # The project root when run from a checkout (src layout): ontology/, data/, shapes/ sit there.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -93,11 +92,6 @@ class Config:
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.path != "/" \
                     or parts.query or parts.fragment:
                 raise ValueError(f"the public URL is http(s)://HOST[:PORT]/ (no path); got {self.public_url!r}")
-        if self.store is not None and self.store_kind == "remote":
-            scheme, _, rest = self.store.partition("://")
-            if scheme not in REMOTE_SCHEMES or not rest.split("/", 1)[0]:
-                raise ValueError(f"a remote store is sparql+http://host[:port]/path or sparql+https://...; "
-                                 f"got {self.store!r}")
 
     @property
     def public_base(self) -> str:
@@ -137,19 +131,6 @@ class Config:
             except ValueError:
                 return False
         return False
-
-    @property
-    def store_kind(self) -> str:
-        """'memory' (the files), 'directory' (an on-disk Oxigraph store) or 'remote' (a SPARQL server)."""
-        if self.store is None:
-            return "memory"
-        return "remote" if self.store.startswith("sparql+") else "directory"
-
-    @property
-    def store_endpoint(self) -> str:
-        """The remote store's SPARQL query endpoint (the store location without 'sparql+'); None for
-        the other kinds of store, whose queries this process answers."""
-        return self.store[len("sparql+"):] if self.store_kind == "remote" else None
 
     # Derived IRIs: every IRI of the dataset's own structure comes from the base.
     @property

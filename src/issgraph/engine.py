@@ -19,7 +19,7 @@ from .dataset import Dataset, ntriples
 from .formats import BY_NAME, Format
 from .jsonld import build_context
 from .skolem import unskolemizer
-from .stores import StoreError, request
+from .stores import StoreError, endpoint_of, request
 from .namespaces import XSD
 
 
@@ -309,7 +309,7 @@ class RemoteEngine:
     def __init__(self, dataset: Dataset, max_rows: int, prefixes: dict[str, str] | None = None,
                  context: dict | None = None):
         config = dataset.config
-        self.endpoint = config.store_endpoint
+        self.endpoint = endpoint_of(config.store)
         # A little past the query limit: the executor stops the evaluator at the limit itself (503);
         # the socket's own timeout only catches a store that stops answering altogether.
         self.timeout = config.query_timeout + 2.0
@@ -407,7 +407,7 @@ ENGINES = {"oxigraph": OxigraphEngine, "rdflib": RdflibEngine}
 
 def engine_class(config):
     """The class of engine the config names (a remote store answers queries itself)."""
-    return RemoteEngine if config.store_endpoint else ENGINES[config.engine]
+    return RemoteEngine if endpoint_of(config.store) else ENGINES[config.engine]
 
 
 _EMPTY = ox.Store()

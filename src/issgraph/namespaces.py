@@ -17,6 +17,7 @@ DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 CS = "http://purl.org/vocab/changeset/schema#"          # the Changeset vocabulary (issgraph diff)
+DBO = "http://dbpedia.org/ontology/"
 
 PREFIXES = {
     "iss": "https://w3id.org/issgraph/ontology#",
@@ -34,7 +35,7 @@ PREFIXES = {
     "wd": "http://www.wikidata.org/entity/",
     "sh": SH,
     "time": TIME,
-    "dbo": "http://dbpedia.org/ontology/",
+    "dbo": DBO,
 }
 
 

@@ -16,6 +16,7 @@ from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer
 from .executor import EvaluatorFailed, EvaluatorsBusy, Executor, QueryTimeout
 from .formats import GRAPH, HTML, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolQuery
+from .stores import endpoint_of
 
 log = logging.getLogger(__name__)
 TEXT = "text/plain; charset=utf-8"
@@ -76,7 +77,8 @@ class QueryService:
         self.sparql12 = engine_class(config).sparql12 is not False
         # Lookups skip the evaluator only where evaluation is native and local (Oxigraph in this
         # process, in memory or on disk): a remote store's answer or rdflib's takes its time.
-        self.inline = config.inline_lookups and config.engine == "oxigraph" and not config.store_endpoint
+        self.remote = endpoint_of(config.store) is not None
+        self.inline = config.inline_lookups and config.engine == "oxigraph" and not self.remote
 
     def _dataset(self, pq: ProtocolQuery) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
         for iri in (*pq.default_graph_uris, *pq.named_graph_uris):
@@ -230,7 +232,7 @@ class QueryService:
     def _answered(self, answer, fmt: Format) -> Reply:
         """The reply for an answer: its body with the headers that describe it."""
         # The data never changes while served: caches in front may keep answers, and revalidate by ETag.
-        engine = "remote" if self.config.store_endpoint else self.config.engine
+        engine = "remote" if self.remote else self.config.engine
         headers = {"X-SPARQL-Engine": engine, "Cache-Control": "public, max-age=600",
                    "ETag": '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'}
         if answer.count is not None:

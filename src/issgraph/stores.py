@@ -32,6 +32,7 @@ from .namespaces import DCTERMS
 Memory = Held     # the graphs in this process's memory: what a dataset parsed from its files holds
 
 META_FILE = "issgraph-store.json"
+REMOTE_SCHEMES = ("sparql+http", "sparql+https")
 # What is PUT into a store, and what is asked back from one: the formats table's media types.
 NTRIPLES = BY_NAME["ntriples"].media_type
 READ_BACK_ACCEPT = f"{NTRIPLES}, {BY_NAME['turtle'].media_type};q=0.9"
@@ -166,9 +167,21 @@ def load(config: Config, sources: Sources | None = None, into: ox.Store | None =
         raise LoadError(Path("."), str(err)) from None
 
 
+def endpoint_of(location: str | None) -> str | None:
+    """The SPARQL query endpoint a store location (`--store`) names: its URL without `sparql+`
+    for a remote store, None for the kinds whose queries this process answers (the files, a
+    directory). A malformed remote location is a ValueError, said as the option's usage."""
+    if location is None or not location.startswith("sparql+"):
+        return None
+    scheme, _, rest = location.partition("://")
+    if scheme not in REMOTE_SCHEMES or not rest.split("/", 1)[0]:
+        raise ValueError(f"a remote store is sparql+http://host[:port]/path or sparql+https://...; got {location!r}")
+    return location[len("sparql+"):]
+
+
 def open_dataset(config: Config) -> Dataset:
     """The served graphs as read from the configured store."""
-    if config.store_kind == "remote":
+    if endpoint_of(config.store):
         return _from_remote(config)
     return _from_directory(config)
 
@@ -277,7 +290,7 @@ def read_graph(path: Path, iri: str) -> list[ox.Triple]:
 
 
 def _from_remote(config: Config) -> Dataset:
-    endpoint = config.store_endpoint
+    endpoint = endpoint_of(config.store)
     graphs = []
     for iri, prefix in zip(config.graph_iris, ("d", "o", "s", "i")):
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
