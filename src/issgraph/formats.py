@@ -31,6 +31,11 @@ class Format:
     spreadsheet: bool = False            # opened by spreadsheet programs: offered first, with a BOM, for people
     line_comment: str | None = None      # how a comment line starts, where the format has them
 
+    def __hash__(self) -> int:
+        """By name (unique in the table): negotiation's cache hashes a tuple of offers per request,
+        and the generated hash of every field cost more than the negotiation it saved."""
+        return hash(self.name)
+
     @property
     def iri(self) -> str | None:
         """W3C's IRI for the format (service descriptions and VoID name formats by it)."""
