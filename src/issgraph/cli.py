@@ -31,12 +31,13 @@ def _load(config: Config):
 
 
 def cmd_validate(args) -> int:
-    from .validation import report_graph, validate
+    from .validation import report_document, validate
 
     dataset = _load(_config(args))
     if args.format == "turtle":
-        sys.stdout.write(report_graph(dataset).serialize(format="turtle"))
-        return EXIT_OK if validate(dataset).conforms else EXIT_INVALID
+        conforms, document = report_document(dataset, BY_NAME["turtle"])
+        sys.stdout.write(document.decode("utf-8"))
+        return EXIT_OK if conforms else EXIT_INVALID
     report = validate(dataset)
     if args.format == "json":
         print(report.to_json())

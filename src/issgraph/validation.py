@@ -10,7 +10,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from .dataset import Dataset
+from .formats import Format
+from .jsonld import build_context
+from .results import write_graph
 from .namespaces import SH, prefixes_for
 
 
@@ -77,9 +82,16 @@ def _run_pyshacl(dataset: Dataset):
                             advanced=True)
 
 
-def report_graph(dataset: Dataset):
-    """The SHACL validation report as an rdflib Graph (for --format turtle)."""
-    return _run_pyshacl(dataset)[1]
+def report_document(dataset: Dataset, fmt: Format) -> tuple[bool, bytes]:
+    """Whether the graph conforms, and pyshacl's SHACL report in an RDF format, written like every
+    graph issgraph sends (results.write_graph, the house's prefixes): one run of the shapes."""
+    conforms, graph, _text = _run_pyshacl(dataset)
+    lines = graph.serialize(format="nt", encoding="utf-8")
+    # Grouped by subject, so that each result reads as one block.
+    triples = sorted((q.triple for q in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)),
+                     key=lambda t: (str(t.subject), str(t.predicate)))
+    context = build_context(dataset) if fmt.rdf == ox.RdfFormat.JSON_LD else {}
+    return bool(conforms), write_graph(triples, fmt, context, prefixes_for(dataset.config.base_iri))
 
 
 def validate(dataset: Dataset) -> Report:
