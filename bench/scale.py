@@ -133,7 +133,7 @@ def _worker(engine: str, data: Path, store_dir: Path | None) -> dict:
         return out
     elif engine == "issgraph --store DIR":
         from issgraph.config import Config
-        from issgraph.dataset import load
+        from issgraph.stores import load      # opens the store the config names (dataset.load reads files)
         from issgraph.engine import QueryJob, make_engine
         from issgraph.formats import BY_NAME
         from issgraph.namespaces import prefixes_for

@@ -611,6 +611,18 @@ def test_a_malformed_store_location_is_refused(store):
     assert done.returncode == 2 and "a remote store is sparql+http://host[:port]/path" in done.stderr
 
 
+def test_reading_the_files_with_a_config_that_names_a_store_is_refused(directory):
+    """dataset.load reads the source files; given a config naming a store it once read the files
+    silently (the benchmark's --store row measured the wrong graph that way)."""
+    from issgraph.dataset import load as load_files
+    from issgraph.stores import load as load_store
+
+    config = Config(store=str(directory), validate_on_start=False)
+    with pytest.raises(ValueError, match="opened by stores.load"):
+        load_files(config)
+    assert load_store(config).counts == load_files(Config(validate_on_start=False)).counts
+
+
 # --- an on-disk store ---------------------------------------------------------------------------
 
 def test_directory_store_answers_like_the_files(directory, client):

@@ -262,7 +262,10 @@ class Sources:
 def load(config: Config, sources: Sources | None = None, into: ox.Store | None = None) -> Dataset:
     """Parse the three source files named by the config into a store (a new in-memory one unless
     `into` is given) and add the inferred graph computed from them. (`stores.load` opens a
-    configured store instead, and is what the app and the CLI call.)"""
+    configured store instead, and is what the app and the CLI call.) A config naming a store is
+    refused: reading the files instead of the store it names would answer from other graphs."""
+    if config.store is not None:
+        raise ValueError(f"dataset.load reads the source files; the store {config.store!r} is opened by stores.load")
     sources = sources or Sources(config)
     store = ox.Store() if into is None else into
     parsed = [list(iter_turtle(data, path, bnode_prefix=prefix, new_base=config.base_iri))
