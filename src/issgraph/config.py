@@ -63,6 +63,7 @@ class Config:
     max_client_requests: int = 128     # requests in progress per client address and worker; more get 429
     max_client_evaluations: int = 0    # evaluations at once per client address and worker; 0: evaluators - 1
     request_threads: int = 16          # threads per web worker running requests (granian)
+    max_accept_entries: int = 32       # entries of Accept / Accept-Language read; the rest are ignored
     cache_bytes: int = 64 << 20        # the answer cache per web worker, keys and headers counted
     max_answer_bytes: int = 64 << 20   # a larger answer is refused in the evaluator (400), never sent
     page_answer_bytes: int = 4 << 20   # the query page shows answers up to this size (else: download)
