@@ -843,3 +843,17 @@ def test_local_assets_resolve(client):
         for url in assets:
             r = client.get(url)
             assert r.status_code == 200, url
+
+
+@pytest.mark.parametrize("path", ["/resource/Dragon", "/dumps/issgraph.nt", "/ontology"])
+def test_a_document_kept_by_both_caches_is_one_bytes_object(app, client, path):
+    """The documents' cache (one entry per built document) and the entrance's (one per request,
+    from its second asking) hold the very same bytes: a document is in memory once."""
+    svc = app.extensions["issgraph"]
+    accept = {"Accept": "text/turtle"}
+    answers = [client.get(path, headers=accept) for _ in range(2)]
+    assert answers[0].status_code == answers[1].status_code == 200
+    body = answers[1].data
+    kept = [value[2] for value, _ in svc.entrance.cache._items.values() if value[2] == body]
+    built = [doc.body for doc, _ in svc.documents._cache._items.values() if doc.body == body]
+    assert kept and built and all(k is built[0] for k in kept)
