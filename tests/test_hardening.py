@@ -725,3 +725,13 @@ def test_a_huge_accept_header_is_read_only_as_far_as_its_first_entries(client):
                        headers={"Accept": f"application/x-{i}, " + junk, "Accept-Language": languages})
         assert r.status_code == 406
     assert time.process_time() - started < 2, "negotiation still reads the whole header"
+
+
+def test_a_huge_accept_header_is_cut_on_the_real_server_too(plain):
+    """The same bound through granian's front (its event-loop path and the thread path alike)."""
+    junk = ", ".join(f"application/x-{i};q=0.5" for i in range(3000))
+    for i, (accept, status) in enumerate([("application/sparql-results+json, " + junk, 200),
+                                          (junk + ", application/sparql-results+json", 406)]):
+        r = requests.get(plain.url + "/sparql", params={"query": f"ASK {{}} LIMIT {i + 7}"},
+                         headers={"Accept": accept}, timeout=10)
+        assert r.status_code == status and len(r.headers["X-Request-Id"]) == 16
