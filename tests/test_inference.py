@@ -115,3 +115,36 @@ def test_dates_under_another_base_iri_are_computed_too():
     first_days = [t for t in other.inferred if t.predicate.value == "http://example.org/iss/ontology#firstDay"]
     assert first_days and all(t.subject.value.startswith("http://example.org/iss/") or isinstance(t.subject, ox.BlankNode)
                               for t in first_days)
+
+
+def test_the_inference_read_from_the_store_is_the_inference_of_the_parsed_files():
+    """load() infers from the store's indexes (StoredGraph), the list API from parsed triples
+    (Triples): both ask the same questions and must give the same graph, and the store load()
+    fills must hold exactly that graph."""
+    from issgraph.dataset import load
+    from issgraph.inference import StoredGraph, inferred
+
+    data, ontology = sources()
+    expected = infer(data, ontology, CANONICAL_BASE)
+    store, graph = ox.Store(), ox.NamedNode("urn:x-test:data")
+    store.bulk_extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in data])
+    assert inferred(StoredGraph(store, graph), ontology, CANONICAL_BASE) == set(expected)
+    dataset = load(Config())
+    assert sorted(dataset.inferred, key=str) == sorted(expected, key=str)
+    assert len(expected) > 500        # dates and types: the shipped graph has hundreds of each
+
+
+def test_a_syntax_error_leaves_the_store_loaded_into_as_it_was(tmp_path):
+    """`issgraph load --into` fills an existing store: every file is parsed before any is stored."""
+    from issgraph.dataset import LoadError, load
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unterminated\n')
+    store = ox.Store()
+    try:
+        load(Config(shapes_path=bad, validate_on_start=False), into=store)
+    except LoadError as err:
+        assert (err.line, err.column) == (3, 11), err
+    else:
+        raise AssertionError("a syntax error in the shapes file was not reported")
+    assert len(store) == 0

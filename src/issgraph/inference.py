@@ -24,6 +24,7 @@ rules: owlrl's RDFS semantics applies domain and range and adds axiomatic triple
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date
 from typing import Iterable
 
@@ -39,6 +40,8 @@ EQUIVALENT_CLASS = ox.NamedNode(OWL + "equivalentClass")
 UNION_OF = ox.NamedNode(OWL + "unionOf")
 FIRST, REST, NIL = ox.NamedNode(RDF + "first"), ox.NamedNode(RDF + "rest"), ox.NamedNode(RDF + "nil")
 XSD_DATE, XSD_INTEGER, XSD_BOOLEAN = (ox.NamedNode(XSD + n) for n in ("date", "integer", "boolean"))
+TIME_INTERVAL, TIME_INSTANT, TIME_BEGINNING, TIME_END, TIME_XSD_DATE = (
+    ox.NamedNode(TIME + n) for n in ("Interval", "Instant", "hasBeginning", "hasEnd", "inXSDDate"))
 PRECISIONS = {XSD + "date": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}
 
 # The dated properties, and the property naming each one's interval.
@@ -107,14 +110,59 @@ def _closure(pairs: Iterable[tuple]) -> dict:
     return out
 
 
-def date_forms(data: list[ox.Triple], ns: str) -> list[ox.Triple]:
-    """The interval, first/last day and Solar Hijri forms of every dated value of the data."""
-    stated_sh = {t.subject: t.object.value for t in data
-                 if t.predicate.value == ns + "solarHijriDate" and isinstance(t.object, ox.Literal)}
-    dated = sorted(((t.subject, t.predicate, t.object) for t in data
-                    if t.predicate.value.startswith(ns) and t.predicate.value[len(ns):] in DATED
-                    and isinstance(t.object, ox.Literal)), key=lambda x: (str(x[0]), str(x[1]), str(x[2])))
-    n = lambda local: ox.NamedNode(ns + local)
+class Triples:
+    """Triples held in a list, answering what `infer` asks of the data: the triples with a predicate,
+    the members of a class, and whether a triple is there (a `StoredGraph` answers the same from a store)."""
+
+    def __init__(self, triples: Iterable[ox.Triple]):
+        self._by_predicate: dict = {}
+        for t in triples:
+            self._by_predicate.setdefault(t.predicate, []).append(t)
+        self._members: dict | None = None
+        self._all: set | None = None
+
+    def with_predicate(self, predicate: ox.NamedNode) -> Iterable[ox.Triple]:
+        return self._by_predicate.get(predicate, ())
+
+    def with_type(self, cls) -> Iterable[ox.Triple]:
+        if self._members is None:
+            self._members = {}
+            for t in self._by_predicate.get(RDF_TYPE, ()):
+                self._members.setdefault(t.object, []).append(t)
+        return self._members.get(cls, ())
+
+    def __contains__(self, triple: ox.Triple) -> bool:
+        if self._all is None:
+            self._all = {t for ts in self._by_predicate.values() for t in ts}
+        return triple in self._all
+
+
+class StoredGraph:
+    """One named graph of a store, answering what `infer` asks (see `Triples`) with the store's
+    indexes: at a million triples the inference then reads only the triples it uses, not all."""
+
+    def __init__(self, store: ox.Store, graph: ox.NamedNode):
+        self.store, self.graph = store, graph
+
+    def with_predicate(self, predicate: ox.NamedNode) -> Iterable[ox.Triple]:
+        return (q.triple for q in self.store.quads_for_pattern(None, predicate, None, self.graph))
+
+    def with_type(self, cls) -> Iterable[ox.Triple]:
+        return (q.triple for q in self.store.quads_for_pattern(None, RDF_TYPE, cls, self.graph))
+
+    def __contains__(self, triple: ox.Triple) -> bool:
+        return ox.Quad(triple.subject, triple.predicate, triple.object, self.graph) in self.store
+
+
+def date_forms(data, ns: str) -> list[ox.Triple]:
+    """The interval, first/last day and Solar Hijri forms of every dated value of the data (a
+    `Triples` or a `StoredGraph`)."""
+    stated_sh = {t.subject: t.object.value for t in data.with_predicate(ox.NamedNode(ns + "solarHijriDate"))
+                 if isinstance(t.object, ox.Literal)}
+    dated = sorted(((t.subject, t.predicate, t.object) for local in DATED
+                    for t in data.with_predicate(ox.NamedNode(ns + local))
+                    if isinstance(t.object, ox.Literal)), key=lambda x: (str(x[0]), str(x[1]), str(x[2])))
+    n = functools.cache(lambda local: ox.NamedNode(ns + local))     # made once each, not per value
     out: list[ox.Triple] = []
     for i, (subject, prop, value) in enumerate(dated, 1):
         found = span(value)
@@ -124,12 +172,12 @@ def date_forms(data: list[ox.Triple], ns: str) -> list[ox.Triple]:
         sh_first, sh_last = solar_hijri(first), solar_hijri(last)
         interval, begin, end = ox.BlankNode(f"i{i}"), ox.BlankNode(f"i{i}b"), ox.BlankNode(f"i{i}e")
         out += [ox.Triple(subject, n(DATED[prop.value[len(ns):]]), interval),
-                ox.Triple(interval, RDF_TYPE, ox.NamedNode(TIME + "Interval")),
-                ox.Triple(interval, ox.NamedNode(TIME + "hasBeginning"), begin),
-                ox.Triple(interval, ox.NamedNode(TIME + "hasEnd"), end)]
+                ox.Triple(interval, RDF_TYPE, TIME_INTERVAL),
+                ox.Triple(interval, TIME_BEGINNING, begin),
+                ox.Triple(interval, TIME_END, end)]
         for instant, day in ((begin, first), (end, last)):
-            out += [ox.Triple(instant, RDF_TYPE, ox.NamedNode(TIME + "Instant")),
-                    ox.Triple(instant, ox.NamedNode(TIME + "inXSDDate"), ox.Literal(day.isoformat(), datatype=XSD_DATE))]
+            out += [ox.Triple(instant, RDF_TYPE, TIME_INSTANT),
+                    ox.Triple(instant, TIME_XSD_DATE, ox.Literal(day.isoformat(), datatype=XSD_DATE))]
         values = [(n("firstDay"), ox.Literal(first.isoformat(), datatype=XSD_DATE)),
                   (n("lastDay"), ox.Literal(last.isoformat(), datatype=XSD_DATE)),
                   (n("solarHijriFirstDay"), _sh_literal(sh_first, ns)),
@@ -148,8 +196,12 @@ def date_forms(data: list[ox.Triple], ns: str) -> list[ox.Triple]:
     return out
 
 
-def entailments(triples: list[ox.Triple], ontology: list[ox.Triple]) -> list[ox.Triple]:
-    """Subclass and subproperty closure (with union membership) of `triples` under `ontology`."""
+
+
+def entailments(data, ontology: list[ox.Triple], computed: list[ox.Triple] = ()) -> set[ox.Triple]:
+    """Subclass and subproperty closure (with union membership) of the data (a `Triples` or a
+    `StoredGraph`) and the triples `computed` beside it, under `ontology`: the closed hierarchy,
+    `computed`, and every triple they entail (some of which the data may assert already)."""
     first_of = {t.subject: t.object for t in ontology if t.predicate == FIRST}
     rest_of = {t.subject: t.object for t in ontology if t.predicate == REST}
     unions = {t.subject: _list(t.object, rest_of, first_of) for t in ontology if t.predicate == UNION_OF}
@@ -161,28 +213,47 @@ def entailments(triples: list[ox.Triple], ontology: list[ox.Triple]) -> list[ox.
     supers = _closure(sub_pairs)
     superprops = _closure((t.subject, t.object) for t in ontology
                           if t.predicate == SUBPROPERTY and isinstance(t.object, ox.NamedNode))
-    out: set[ox.Triple] = set()
+    out: set[ox.Triple] = set(computed)
     for cls, parents in supers.items():                     # the class hierarchy itself, closed
         out.update(ox.Triple(cls, SUBCLASS, p) for p in parents)
     for prop, parents in superprops.items():
         out.update(ox.Triple(prop, SUBPROPERTY, p) for p in parents)
-    facts = set(triples)
-    for t in triples:                                       # properties: every super-property
-        for q in superprops.get(t.predicate, ()):
-            facts.add(ox.Triple(t.subject, q, t.object))
-    for t in list(facts):                                   # types: every superclass of every type
-        if t.predicate == RDF_TYPE:
-            facts.update(ox.Triple(t.subject, RDF_TYPE, c) for c in supers.get(t.object, ()))
-    out |= facts
-    return list(out)
+    computed_by_predicate: dict = {}
+    for t in computed:
+        computed_by_predicate.setdefault(t.predicate, []).append(t)
+    derived: list[ox.Triple] = []                           # properties: every super-property
+    for prop, parents in superprops.items():
+        for t in (*data.with_predicate(prop), *computed_by_predicate.get(prop, ())):
+            derived += [ox.Triple(t.subject, q, t.object) for q in parents]
+    out.update(derived)
+    for cls, parents in supers.items():                     # types: every superclass of every type
+        for t in data.with_type(cls):
+            out.update(ox.Triple(t.subject, RDF_TYPE, c) for c in parents)
+    for t in (*computed, *derived):
+        if t.predicate == RDF_TYPE and t.object in supers:
+            out.update(ox.Triple(t.subject, RDF_TYPE, c) for c in supers[t.object])
+    return out
+
+
+def triple_order(t: ox.Triple) -> tuple[str, str, str]:
+    """The order the inferred graph is kept in: by subject, predicate and object as N-Triples."""
+    return str(t.subject), str(t.predicate), str(t.object)
+
+
+def inferred(data, ontology: list[ox.Triple], base_iri: str) -> set[ox.Triple]:
+    """The inferred graph, unordered: entailments and date forms of the data (a `Triples` or a
+    `StoredGraph`) that neither the data nor the ontology asserts."""
+    forms = date_forms(data, base_iri + "ontology#")
+    asserted = set(ontology)
+    # The intervals and instants are new blank nodes: nothing stated about them needs looking up.
+    fresh = {t.subject for t in forms if type(t.subject) is ox.BlankNode}
+    return {t for t in entailments(data, ontology, forms)
+            if t.subject in fresh or (t not in asserted and t not in data)}
 
 
 def infer(data: list[ox.Triple], ontology: list[ox.Triple], base_iri: str) -> list[ox.Triple]:
     """The inferred graph: entailments and date forms not already asserted, sorted (stable bytes)."""
-    forms = date_forms(data, base_iri + "ontology#")
-    asserted = set(data) | set(ontology)
-    inferred = set(entailments([*data, *forms], ontology)) - asserted
-    return sorted(inferred, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return sorted(inferred(Triples(data), ontology, base_iri), key=triple_order)
 
 
 def inferred_ntriples(data: list[ox.Triple], ontology: list[ox.Triple], base_iri: str) -> bytes:
