@@ -135,7 +135,7 @@ def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> i
 
     try:
         from granian import Granian
-        from granian.constants import HTTPModes, Interfaces
+        from granian.constants import HTTPModes, Interfaces, Loops
         from granian.http import HTTP1Settings
     except ImportError:
         print("error: the granian server is missing: pip install granian (or use --server gunicorn)",
@@ -146,9 +146,14 @@ def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> i
               file=sys.stderr)
         return 2
     _BUILT.update(app=app, config=config, threads=config.request_threads)
+    # asyncio's own loop, named: granian's `auto` takes rloop or uvloop whenever one is importable,
+    # and evaluators forked from a uvloop worker segfaulted in pyoxigraph on whole-graph CONSTRUCTs
+    # (tests/test_server.py). uvloop answered cached requests 10-15% faster; not at that price.
+    loop = "asyncio"
+    log.info("granian: %d workers, event loop %s", workers, loop)
     header_ms = max(1, min(60_000, int(config.header_timeout * 1000)))
     Granian("issgraph.server:_granian_app", address=host, port=port, interface=Interfaces.RSGI,
-            workers=workers, factory=True, log_level="warning", respawn_failed_workers=True,
+            workers=workers, factory=True, log_level="warning", respawn_failed_workers=True, loop=Loops(loop),
             http=HTTPModes.http1, websockets=False, backlog=max(128, config.max_connections),
             backpressure=config.max_connections,
             workers_max_rss=max(1, config.worker_memory >> 20), rss_sample_interval=5,
