@@ -226,6 +226,22 @@ def test_graph_view_draws_nodes_and_labelled_edges_the_same_way_each_time(client
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
+def test_a_graph_view_cut_to_its_node_limit_says_how_many_triples_it_draws(client, lang):
+    """The graph view draws at most VIEW_NODES nodes of the first VIEW_TRIPLES triples; a picture
+    of 40 triples out of 400 must say so, as the row views do, and a whole picture says nothing."""
+    big = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 400"
+    _, tree = page(client, query_url(big, lang))
+    figure = by_class(tree, "figure", "result-view")[0]
+    drawn = [g for g in figure.iter(SVG + "g") if g.get("class") == "edge"]
+    caption = next(text(e) for e in figure.iter() if e.tag.endswith("figcaption"))
+    digits = (lambda n: str(n)) if lang == "en" else (lambda n: str(n).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    assert 0 < len(drawn) < 400
+    assert digits(len(drawn)) in caption and digits(400) in caption and digits(resultviews.VIEW_NODES) in caption
+    _, whole = page(client, query_url(GRAPH, lang))
+    assert not [f for f in by_class(whole, "figure", "result-view")[0].iter() if f.tag.endswith("figcaption")]
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
 def test_sources_view_names_the_passage_and_quote_of_each_resource(client, app, lang):
     root = svg(get(client, f"/query/view.svg?query={quote(SOURCES)}&view=sources&lang={lang}").data)
     entries = [g for g in root.iter(SVG + "g") if g.get("class") == "source-entry"]

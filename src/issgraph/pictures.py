@@ -22,7 +22,7 @@ from markupsafe import escape
 from . import i18n
 from .formats import BY_NAME
 from .protocol import ProtocolQuery
-from .resultviews import DATES, VIEW_NODES, XSD as _X
+from .resultviews import DATES, XSD as _X, graph_drawn
 from .search import page_href
 from .sparql import QueryService
 from .views import Site
@@ -537,14 +537,7 @@ def graph_svg(triples: list, site: Site, lang: str) -> str:
     def key(term) -> tuple[str, str]:
         return (type(term).__name__, str(term))
 
-    nodes: dict[tuple[str, str], object] = {}
-    edges = []
-    for t in triples:
-        for term in (t.subject, t.object):
-            if key(term) not in nodes and len(nodes) < VIEW_NODES:
-                nodes[key(term)] = term
-        if key(t.subject) in nodes and key(t.object) in nodes:
-            edges.append(t)
+    nodes, edges = graph_drawn(triples)
     if not nodes:
         return empty_svg("graph", site, lang)
     order = sorted(nodes)

@@ -70,12 +70,14 @@ class Outcome:
     views: list[str] = field(default_factory=list)       # the views that fit the answer
     view: str | None = None                              # the one shown
     view_svg: Markup | None = None
+    view_drawn: int | None = None                        # triples the graph view drew (of `count`)
 
     @property
     def pages(self) -> int:
         return max(1, -(-(self.count or 0) // self.page_rows))
 
     view_limit = resultviews.VIEW_ROWS
+    view_nodes = resultviews.VIEW_NODES
 
     @property
     def first_row(self) -> int:
@@ -290,7 +292,9 @@ def draw(outcome: Outcome, site: Site, lang: str, view: str) -> str:
     if outcome.kind == "graph":
         if view != "graph":
             return pictures.empty_svg(view if view in resultviews.VIEWS else "table", site, lang)
-        return pictures.graph_svg(resultviews.graph_triples(outcome.turtle), site, lang)
+        triples = resultviews.graph_triples(outcome.turtle)
+        outcome.view_drawn = len(resultviews.graph_drawn(triples)[1])
+        return pictures.graph_svg(triples, site, lang)
     columns, bindings = outcome.columns, outcome.bindings
     if outcome.kind != "select" or view not in outcome.views or view == "table":
         return pictures.empty_svg(view if view in resultviews.VIEWS else "table", site, lang)

@@ -36,6 +36,8 @@ WORDS = {
     "v_sources": ("Sources", "منابع"),
     "v_embed": ("Embed this view", "جاسازی این نما"),
     "v_shown": ("The view draws the first {n} of {total}.", "این نما {n} مورد نخست از {total} را نشان می‌دهد."),
+    "v_shown_triples": ("The view draws {n} of the answer's {total} triples (at most {nodes} nodes).",
+                        "این نما {n} سه‌تایی از {total} سه‌تایی پاسخ را نشان می‌دهد (دست‌بالا {nodes} گره)."),
     "v_timeline_desc": ("The result's dates on a time axis, each at the precision the data gives.",
                         "تاریخ‌های نتیجه روی محور زمان، هر یک با دقتی که داده می‌دهد."),
     "v_bar_desc": ("One bar per row: its label and its number.", "یک میله برای هر ردیف: برچسب و عدد آن."),
@@ -159,6 +161,22 @@ def graph_triples(turtle: str) -> list[ox.Triple]:
         if len(out) >= VIEW_TRIPLES:
             break
     return out
+
+
+def graph_drawn(triples: list) -> tuple[dict, list]:
+    """What the graph view draws of these triples: at most VIEW_NODES nodes (keyed by kind and
+    term, in order of appearance) and the triples between them, its edges. The page says how many
+    of the answer's triples that is (a caption), so a cut picture is never taken for the whole."""
+    nodes: dict = {}
+    edges = []
+    for t in triples:
+        for term in (t.subject, t.object):
+            k = (type(term).__name__, str(term))
+            if k not in nodes and len(nodes) < VIEW_NODES:
+                nodes[k] = term
+        if (type(t.subject).__name__, str(t.subject)) in nodes and (type(t.object).__name__, str(t.object)) in nodes:
+            edges.append(t)
+    return nodes, edges
 
 
 def fitting(kind: str, columns: list[str], bindings: list[dict], site: Site | None = None) -> list[str]:
