@@ -203,6 +203,32 @@ def test_undeclared_prefix_names_the_prefix_and_position(client):
     assert b"undeclared prefix 'foaf'" in r.data and b"line 2" in r.data
 
 
+@pytest.mark.parametrize("query, prefix, line, column", [
+    ("SELECT * WHERE { res:Zarya ?p ?o }", "res", 1, 18),                       # Oxigraph: "expected OPTIONAL"
+    ("SELECT ?s WHERE { ?s ?p ?o FILTER(?o = foo:x) }", "foo", 1, 40),          # "expected COALESCE, ..."
+    ("PREFIX iss: <https://w3id.org/issgraph/ontology#>\nSELECT * WHERE {\n  ?s a iss:Module ;\n     rdfs:label ?l }",
+     "rdfs", 4, 6),
+    ('SELECT * WHERE { ?s ?p "not:a:prefix" . ?s <urn:x:y> ?o . :x ?p ?o }', "", 1, 59),
+])
+def test_an_undeclared_prefix_anywhere_is_named_with_the_place_of_its_first_use(client, query, prefix, line, column):
+    """Oxigraph reports some undeclared prefixes as another syntax error further on (a subject
+    `res:Zarya` gave "expected OPTIONAL"): the answer names the prefix where it is first used, and
+    the namespace to declare where it is a well-known one."""
+    r = client.get("/sparql", query_string={"query": query})
+    assert r.status_code == 400, r.data
+    said = r.data.decode()
+    assert said.startswith(f"undeclared prefix '{prefix}' at line {line}, column {column}: add PREFIX {prefix}: <"), said
+    if prefix == "rdfs":
+        assert "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>" in said
+    if prefix == "res":
+        assert "PREFIX res: <https://w3id.org/issgraph/resource/>" in said or "PREFIX res: <http" in said
+
+
+def test_a_syntax_error_reported_before_an_undeclared_prefix_is_reported_as_it_is(client):
+    r = client.get("/sparql", query_string={"query": "SELECT * WHER { foo:x ?p ?o }"})
+    assert r.status_code == 400 and b"undeclared prefix" not in r.data and b"syntax error at line 1" in r.data, r.data
+
+
 def test_unknown_extension_function_leaves_variable_unbound(client):
     q = "SELECT ?x ?y WHERE { BIND(1 AS ?x) BIND(<http://example.org/fn>(?x) AS ?y) }"
     r = client.get("/sparql", query_string={"query": q})
@@ -427,3 +453,12 @@ def test_form_decoding_agrees_with_urllib_on_every_input():
             assert err.value.status == 400
             continue
         assert decode_pairs(raw, "query string") == expected, raw
+
+
+def test_the_query_page_says_an_undeclared_well_known_prefix_in_persian_with_its_namespace():
+    from issgraph.messages import explain
+
+    said = explain("undeclared prefix 'rdfs' at line 4, column 6: add PREFIX rdfs: "
+                   "<http://www.w3.org/2000/01/rdf-schema#> to the query", "fa")
+    assert said.lang == "fa" and "«rdfs:»" in said.text and "<http://www.w3.org/2000/01/rdf-schema#>" in said.text
+    assert explain("undeclared prefix 'foo' at line 1, column 2: add PREFIX foo: <...> to the query", "fa").lang == "fa"

@@ -60,7 +60,7 @@ def test_places_count_the_readers_lines_not_the_prefixes_declared_for_them(app, 
 
 def test_an_unknown_prefix_and_the_guards_refusals_are_found_with_their_place(app):
     found = _check(app, "SELECT * WHERE {\n  ?s foo:bar ?o\n}")
-    assert (found["line"], found["column"]) == (2, 13) and "foo" in found["message"]
+    assert (found["line"], found["column"]) == (2, 6) and "foo" in found["message"]     # where foo:bar starts
     service = _check(app, "SELECT * WHERE {\n SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "fa")
     assert service["line"] == 2 and "SERVICE" in service["message"] and service["lang"] == "fa"
     update = _check(app, "INSERT DATA { <a:b> <a:c> <a:d> }")

@@ -15,12 +15,14 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from . import results
+from .config import CANONICAL_BASE
 from .dataset import Dataset, ntriples
 from .formats import BY_NAME, Format
 from .jsonld import build_context
 from .skolem import unskolemizer
 from .stores import StoreError, endpoint_of, request
-from .namespaces import XSD
+from .guard import undeclared_prefix
+from .namespaces import XSD, prefixes_for
 
 
 class QueryError(Exception):
@@ -61,8 +63,10 @@ def answer_kind(form: str) -> str:
     return "results" if form in ("SELECT", "ASK") else "graph"
 
 
-def _syntax_error(err: Exception, text: str) -> QueryError:
-    """Oxigraph says 'error at 3:12: expected ...'; keep line and column apart and the text short."""
+def _syntax_error(err: Exception, text: str, known: dict[str, str] | None = None) -> QueryError:
+    """Oxigraph says 'error at 3:12: expected ...'; keep line and column apart and the text short.
+    An undeclared prefix used before that place is named instead, where it is first used: Oxigraph
+    often reports one as whatever it expected further on."""
     message = str(err)
     if not message.startswith("error at "):
         return QueryError(f"syntax error: {message[:300]}")
@@ -71,10 +75,12 @@ def _syntax_error(err: Exception, text: str) -> QueryError:
     if not (line_s.isdigit() and column_s.isdigit()):
         return QueryError(f"syntax error: {message[:300]}")
     line, column = int(line_s), int(column_s)
-    if "Prefix not found" in rest:
-        prefix = _prefix_at(text, line, column)
+    found = undeclared_prefix(text)
+    if found is not None and found[1:] <= (line, column):
+        prefix, line, column = found
+        namespace = (known or WELL_KNOWN).get(prefix, "...")
         return QueryError(f"undeclared prefix {prefix!r} at line {line}, column {column}: add "
-                          f"PREFIX {prefix}: <...> to the query", line, column)
+                          f"PREFIX {prefix}: <{namespace}> to the query", line, column)
     if "IRI parsing failed" in rest:
         iri = _iri_before(text, line, column)
         return QueryError(f"invalid IRI {iri} at line {line}: it is not an IRI (RFC 3987), or a relative "
@@ -87,6 +93,11 @@ def _syntax_error(err: Exception, text: str) -> QueryError:
     return QueryError(f"syntax error at line {line}, column {column}: {rest[:300]}", line, column)
 
 
+# What an undeclared prefix is told to declare, when it is one of the usual ones (iss: and res:
+# under the canonical base, as the ontology page and README spell them).
+WELL_KNOWN = prefixes_for(CANONICAL_BASE)
+
+
 def _iri_before(text: str, line: int, column: int) -> str:
     """The <...> that ends just before (line, column), shortened; or 'here' when there is none."""
     lines = text.split("\n")
@@ -96,17 +107,6 @@ def _iri_before(text: str, line: int, column: int) -> str:
         return "here"
     iri = head[start:]
     return iri if len(iri) <= 80 else iri[:77] + "..."
-
-
-def _prefix_at(text: str, line: int, column: int) -> str:
-    """The prefix of the prefixed name that ends just before (line, column)."""
-    lines = text.split("\n")
-    head = lines[line - 1][:column - 1] if 0 < line <= len(lines) else ""
-    colon = head.rfind(":")
-    start = colon
-    while start > 0 and (head[start - 1].isalnum() or head[start - 1] in "_-."):
-        start -= 1
-    return head[start:colon] if colon >= 0 else ""
 
 
 MAX_UNKNOWN_FUNCTIONS = 16
@@ -166,7 +166,7 @@ class OxigraphEngine:
                 outcome = self.store.query(job.text, custom_functions=unknown or None, **options)
                 return self._write(outcome, fmt)
             except SyntaxError as err:
-                raise _syntax_error(err, job.text) from None
+                raise _syntax_error(err, job.text, self.prefixes) from None
             except RuntimeError as err:
                 iri = _unsupported_function(err)
                 if iri is None or ox.NamedNode(iri) in unknown:

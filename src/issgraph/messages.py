@@ -46,8 +46,8 @@ def _digits(m: re.Match, name: str) -> str:
 # (pattern, Persian) — the pattern sees the message with its place already taken out.
 _RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"^syntax error:?\s*(?P<rest>.*)$", re.S), lambda m: _expected_fa(m.group("rest"))),
-    (re.compile(r"^undeclared prefix '(?P<p>[^']*)': add PREFIX (?P=p): <\.\.\.> to the query$"),
-     lambda m: f"پیشوند «{m.group('p')}:» تعریف نشده است: PREFIX {m.group('p')}: <...> را به پرس‌وجو بیفزایید"),
+    (re.compile(r"^undeclared prefix '(?P<p>[^']*)': add PREFIX (?P=p): <(?P<ns>[^<>]*)> to the query$"),
+     lambda m: f"پیشوند «{m.group('p')}:» تعریف نشده است: PREFIX {m.group('p')}: <{m.group('ns')}> را به پرس‌وجو بیفزایید"),
     (re.compile(r"^not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK$"),
      lambda m: "این پرس‌وجوی SPARQL نیست: باید با SELECT، CONSTRUCT، DESCRIBE یا ASK باشد"),
     (re.compile(r"^the query is empty$"), lambda m: "پرس‌وجو خالی است"),
