@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .config import CANONICAL_BASE, Config
-from .inference import StoredGraph, infer, inferred, triple_order
+from .inference import StoredGraph, infer, inferred
 
 TURTLE = ox.RdfFormat.TURTLE
 

@@ -196,8 +196,6 @@ def date_forms(data, ns: str) -> list[ox.Triple]:
     return out
 
 
-
-
 def entailments(data, ontology: list[ox.Triple], computed: list[ox.Triple] = ()) -> set[ox.Triple]:
     """Subclass and subproperty closure (with union membership) of the data (a `Triples` or a
     `StoredGraph`) and the triples `computed` beside it, under `ontology`: the closed hierarchy,
@@ -246,7 +244,8 @@ def inferred(data, ontology: list[ox.Triple], base_iri: str) -> set[ox.Triple]:
     forms = date_forms(data, base_iri + "ontology#")
     asserted = set(ontology)
     # The intervals and instants are new blank nodes: nothing stated about them needs looking up.
-    fresh = {t.subject for t in forms if type(t.subject) is ox.BlankNode}
+    # (Only they: a dated thing may be one of the data's own blank nodes.)
+    fresh = {t.subject for t in forms if t.predicate == RDF_TYPE and t.object in (TIME_INTERVAL, TIME_INSTANT)}
     return {t for t in entailments(data, ontology, forms)
             if t.subject in fresh or (t not in asserted and t not in data)}
 

@@ -22,7 +22,7 @@ from markupsafe import escape
 from . import i18n
 from .formats import BY_NAME
 from .protocol import ProtocolQuery
-from .resultviews import DATES, XSD as _X, graph_drawn
+from .resultviews import DATES, XSD as _X, graph_drawn, node_key
 from .search import page_href
 from .sparql import QueryService
 from .views import Site
@@ -534,9 +534,7 @@ def graph_svg(triples: list, site: Site, lang: str) -> str:
     """The graph view of a CONSTRUCT/DESCRIBE answer: nodes on a circle in a fixed order (sorted by
     term, so the same answer always draws the same picture), each triple an arrow labelled with its
     predicate; literals are nodes of their own. At most resultviews.VIEW_NODES nodes."""
-    def key(term) -> tuple[str, str]:
-        return (type(term).__name__, str(term))
-
+    key = node_key
     nodes, edges = graph_drawn(triples)
     if not nodes:
         return empty_svg("graph", site, lang)

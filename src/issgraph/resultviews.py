@@ -163,6 +163,11 @@ def graph_triples(turtle: str) -> list[ox.Triple]:
     return out
 
 
+def node_key(term) -> tuple[str, str]:
+    """A graph view node's identity: its kind and its term (a literal and an IRI that print alike differ)."""
+    return type(term).__name__, str(term)
+
+
 def graph_drawn(triples: list) -> tuple[dict, list]:
     """What the graph view draws of these triples: at most VIEW_NODES nodes (keyed by kind and
     term, in order of appearance) and the triples between them, its edges. The page says how many
@@ -171,10 +176,9 @@ def graph_drawn(triples: list) -> tuple[dict, list]:
     edges = []
     for t in triples:
         for term in (t.subject, t.object):
-            k = (type(term).__name__, str(term))
-            if k not in nodes and len(nodes) < VIEW_NODES:
-                nodes[k] = term
-        if (type(t.subject).__name__, str(t.subject)) in nodes and (type(t.object).__name__, str(t.object)) in nodes:
+            if node_key(term) not in nodes and len(nodes) < VIEW_NODES:
+                nodes[node_key(term)] = term
+        if node_key(t.subject) in nodes and node_key(t.object) in nodes:
             edges.append(t)
     return nodes, edges
 
