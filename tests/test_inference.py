@@ -148,3 +148,19 @@ def test_a_syntax_error_leaves_the_store_loaded_into_as_it_was(tmp_path):
     else:
         raise AssertionError("a syntax error in the shapes file was not reported")
     assert len(store) == 0
+
+
+def test_a_dated_blank_node_gets_no_inferred_copy_of_what_the_data_states_about_it(tmp_path):
+    """The inference skips looking up what it says about the intervals and instants it makes (new
+    blank nodes); a dated thing that is itself a blank node of the data is not one of them."""
+    from issgraph.dataset import load
+
+    data = tmp_path / "data.ttl"
+    data.write_text(f"""@prefix iss: <{ISS}> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+[] a iss:Launch , iss:Event ; iss:date "2000"^^xsd:gYear .
+""")
+    dataset = load(Config(data_path=data, validate_on_start=False))
+    stated = set(dataset.data)
+    assert any(t.predicate.value == RDF_TYPE and t.object.value == ISS + "Event" for t in stated)
+    assert not stated & set(dataset.inferred)
+    assert any(t.predicate.value == ISS + "firstDay" and isinstance(t.subject, ox.BlankNode) for t in dataset.inferred)
