@@ -217,16 +217,15 @@ def _scale_section(scale: list[dict]) -> list[str]:
         extra = f" ({r['disk_mb']:.0f} MB on disk)" if "disk_mb" in r else ""
         lines.append(f"| {size} | {r['engine']}{extra} | {ready} | {r['peak_rss_mb']:.0f} | " + " | ".join(cells) + " |")
     # Every engine loads the graph issgraph serves: their answers should have the same rows.
-    for size in sorted({r["size"] for r in scale}):
-        ref = next((r for r in scale if r["size"] == size and r["engine"] == "issgraph load()" and "queries" in r), None)
-        for r in scale:
-            if ref is None or r["size"] != size or r is ref or "queries" not in r:
-                continue
-            differ = [f"{n} {r['queries'][n].get('rows')} rows (issgraph load() {ref['queries'][n].get('rows')})"
-                      for n in names if n in r["queries"] and n in ref["queries"]
-                      and r["queries"][n].get("rows") != ref["queries"][n].get("rows")]
-            if differ:
-                notes.append(f"{synth.label(size)}, {r['engine']}: answers differ: " + "; ".join(differ))
+    refs = {r["size"]: r["queries"] for r in scale if r["engine"] == "issgraph load()" and "queries" in r}
+    for r in scale:
+        ref = refs.get(r["size"])
+        if ref is None or r["engine"] == "issgraph load()" or "queries" not in r:
+            continue
+        differ = [f"{n} {r['queries'][n].get('rows')} rows (issgraph load() {ref[n].get('rows')})"
+                  for n in names if n in r["queries"] and n in ref and r["queries"][n].get("rows") != ref[n].get("rows")]
+        if differ:
+            notes.append(f"{synth.label(r['size'])}, {r['engine']}: answers differ: " + "; ".join(differ))
     # The goals at the largest size measured.
     goals = []
     largest = max((r["size"] for r in scale), default=None)

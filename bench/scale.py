@@ -90,10 +90,8 @@ def served_graph(data: Path) -> Path:
         from issgraph.dataset import load
 
         dataset = load(Config(data_path=data, validate_on_start=False))
-        graphs = [ox.NamedNode(iri) for iri in dataset.config.default_graph_iris]
-        triples = dict.fromkeys(q.triple for g in graphs for q in dataset.store.quads_for_pattern(None, None, None, g))
         tmp = path.with_suffix(".tmp")
-        ox.serialize(triples, output=str(tmp), format=ox.RdfFormat.TURTLE, prefixes=synth.PREFIXES)
+        ox.serialize(dataset.default_triples(), output=str(tmp), format=ox.RdfFormat.TURTLE, prefixes=synth.PREFIXES)
         tmp.replace(path)
     return path
 
