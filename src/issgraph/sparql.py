@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -132,6 +133,9 @@ class QueryService:
                 running._release()
                 raise
             loop.remove_reader(running.fileno())
+            # uvloop's add_reader (libuv) leaves the descriptor non-blocking, and the answer is
+            # then read in pieces: a long one would end in EAGAIN half-read. Blocking again, always.
+            os.set_blocking(running.fileno(), True)
             answer = running.finish()
         except Exception as err:
             return self._failed(err, request_id, client)
