@@ -24,7 +24,7 @@ LAYERS = [   # top first
                   "service_description", "validation", "operations", "fastpath", "examples", "messages",
                   "completion", "resultviews", "statements", "snippets"}),
     ("engines", {"engine", "executor"}),
-    ("writers", {"results", "guard", "lookups", "protocol", "jsonld"}),
+    ("writers", {"results", "guard", "lookups", "hints", "protocol", "jsonld"}),
     ("stores", {"stores"}),
     ("dataset", {"dataset", "inference"}),
     ("leaves", {"__init__", "config", "namespaces", "formats", "i18n", "text", "cache", "links", "memory", "netguard",

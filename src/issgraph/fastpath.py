@@ -27,7 +27,7 @@ REQUEST_ID = "issgraph.request_id"     # the environ key the id is kept under, f
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "CONTENT_TYPE")
 COMMON_HEADERS = [
     ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers", "X-Request-Id, X-Result-Count, X-Result-Truncated, X-Error-Line, X-Error-Column, Content-Location, ETag, Link"),
+    ("Access-Control-Expose-Headers", "X-Request-Id, X-Result-Count, X-Result-Truncated, X-Error-Line, X-Error-Column, Content-Location, ETag, Link, Warning"),
     ("X-Content-Type-Options", "nosniff"),
 ]
 ENTRY_OVERHEAD = 400     # bytes: the entry's tuples, its place in the map, the size record

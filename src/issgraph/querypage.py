@@ -71,6 +71,7 @@ class Outcome:
     view: str | None = None                              # the one shown
     view_svg: Markup | None = None
     view_drawn: int | None = None                        # triples the graph view drew (of `count`)
+    unknown_terms: tuple = ()                            # (term, suggestions): an empty answer's unknown terms
 
     @property
     def pages(self) -> int:
@@ -259,7 +260,8 @@ def run(queries: QueryService, site: Site, query: str, lang: str, client: str = 
     if reply.content_type.startswith(formats.BY_NAME["turtle"].media_type):
         count = int(reply.headers.get("X-Result-Count", "0"))
         outcome = Outcome(query, "graph", turtle=reply.body.decode("utf-8"), count=count, truncated=truncated,
-                          elapsed_ms=elapsed, downloads=downloads(query, "graph"), lang=lang)
+                          elapsed_ms=elapsed, downloads=downloads(query, "graph"), lang=lang,
+                          unknown_terms=reply.unknown_terms)
         outcome.views = ["graph"]                # drawn above the Turtle text, which stays
         outcome.view = "graph"
         outcome.view_svg = Markup(draw(outcome, site, lang, "graph"))
@@ -267,7 +269,7 @@ def run(queries: QueryService, site: Site, query: str, lang: str, client: str = 
     doc = json.loads(reply.body)
     if "boolean" in doc:
         return Outcome(query, "ask", boolean=bool(doc["boolean"]), elapsed_ms=elapsed,
-                       downloads=downloads(query, "ask"), lang=lang)
+                       downloads=downloads(query, "ask"), lang=lang, unknown_terms=reply.unknown_terms)
     columns = list(doc["head"].get("vars", []))
     bindings = doc["results"]["bindings"]
     size = max(1, min(config.page_rows, config.page_cells // max(1, len(columns))))
@@ -277,7 +279,7 @@ def run(queries: QueryService, site: Site, query: str, lang: str, client: str = 
     rows = [[cell(site, b.get(c), lang) for c in columns] for b in shown]
     outcome = Outcome(query, "select", columns=columns, rows=rows, count=len(bindings), truncated=truncated,
                       elapsed_ms=elapsed, downloads=downloads(query, "select"), lang=lang, page=page,
-                      page_rows=size, bindings=bindings)
+                      page_rows=size, bindings=bindings, unknown_terms=reply.unknown_terms)
     outcome.views = resultviews.fitting("select", columns, bindings, site)
     outcome.view = resultviews.choose(view, query, outcome.views)
     if outcome.view and outcome.view != "table":

@@ -10,6 +10,7 @@ from .dataset import Dataset
 from .documents import Documents
 from .engine import make_engine
 from .executor import Executor
+from .hints import OWN_PREFIXES, TermHints
 from .jsonld import build_context
 from .memory import ceilings
 from .namespaces import prefixes_for as _prefixes_for
@@ -39,7 +40,11 @@ class Services:
                                  per_client=config.max_client_evaluations,
                                  max_answer_bytes=config.max_answer_bytes,
                                  recycle_after_bytes=config.recycle_after_bytes)
-        self.queries = QueryService(config, self.executor)
+        # Hints name the unknown terms of a query whose answer is empty, looked up in this process's
+        # own store; a store behind a remote endpoint is not asked.
+        hints = None if dataset.backend.endpoint else TermHints(
+            lambda: dataset.store, {name: self.prefixes[name] for name in OWN_PREFIXES})
+        self.queries = QueryService(config, self.executor, hints)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes, capacity=config.cache_bytes, context=self.context)
 

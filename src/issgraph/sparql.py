@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from . import guard, lookups
+from .hints import TermHints, warning_header
 from .config import Config
 from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
 from .executor import EvaluatorFailed, EvaluatorsBusy, Executor, QueryTimeout
@@ -41,6 +42,7 @@ class Reply:
     error: str | None = None          # the message, when this is an error reply
     line: int | None = None
     column: int | None = None
+    unknown_terms: tuple = ()         # (term, suggestions) when an empty answer names terms that do not exist
 
     @classmethod
     def fail(cls, status: int, message: str, line: int | None = None, column: int | None = None,
@@ -69,9 +71,11 @@ def sparql12_refusal(features: tuple[str, ...], engine: str) -> str:
 class QueryService:
     """Everything between a parsed protocol request and the bytes of its answer."""
 
-    def __init__(self, config: Config, executor: Executor):
+    def __init__(self, config: Config, executor: Executor, hints: TermHints | None = None):
+        """`hints`: finds the unknown terms an empty answer's query names (hints.py); None: no hints."""
         self.config = config
         self.executor = executor
+        self.hints = hints
         self.served_graphs = frozenset(config.graph_iris)
         self.limits = guard.Limits(max_bytes=config.max_query_bytes, max_depth=config.max_nesting)
         self.base_iri = config.endpoint_iri
@@ -139,7 +143,7 @@ class QueryService:
             answer = running.finish()
         except Exception as err:
             return self._failed(err, request_id, client)
-        return self._answered(answer, fmt)
+        return self._answered(answer, fmt, job.text)
 
     def prepare(self, pq: ProtocolQuery, accept: str | None) -> "Reply | tuple[QueryJob, Format]":
         """The checks before any engine: a reply at once (a redirect or a refusal), or the job to
@@ -204,7 +208,7 @@ class QueryService:
             answer = self.executor.run(job, fmt, client, max_bytes, started)
         except Exception as err:
             return self._failed(err, request_id, client)
-        return self._answered(answer, fmt)
+        return self._answered(answer, fmt, job.text)
 
     def _here(self, job: QueryJob, fmt: Format, request_id: str, client: str, max_bytes: int) -> Reply:
         """A lookup answered in this process (see lookups.py and Executor.run_here)."""
@@ -212,7 +216,7 @@ class QueryService:
             answer = self.executor.run_here(job, fmt, max_bytes)
         except Exception as err:
             return self._failed(err, request_id, client)
-        return self._answered(answer, fmt)
+        return self._answered(answer, fmt, job.text)
 
     def _failed(self, err: Exception, request_id: str, client: str) -> Reply:
         """The reply for a query the executor could not answer (anything else is raised again)."""
@@ -233,7 +237,7 @@ class QueryService:
             return Reply.fail(400, "the query could not be evaluated: the evaluator stopped while running it")
         raise err
 
-    def _answered(self, answer, fmt: Format) -> Reply:
+    def _answered(self, answer, fmt: Format, text: str) -> Reply:
         """The reply for an answer: its body with the headers that describe it."""
         # The data never changes while served: caches in front may keep answers, and revalidate by ETag.
         engine = "remote" if self.remote else self.config.engine
@@ -241,7 +245,24 @@ class QueryService:
                    "ETag": '"' + hashlib.blake2b(answer.body, digest_size=12).hexdigest() + '"'}
         if answer.count is not None:
             headers["X-Result-Count"] = str(answer.count)
+        warnings = []
         if answer.truncated:
             headers["X-Result-Truncated"] = f"true; limit={self.config.max_rows}"
-            headers["Warning"] = f'199 - "results truncated to the first {self.config.max_rows}"'
-        return Reply(200, answer.body, fmt.content_type, headers)
+            warnings.append(f'199 - "results truncated to the first {self.config.max_rows}"')
+        unknown = self._unknown_terms(answer, text)
+        if unknown:
+            warnings.append(warning_header(unknown))
+        if warnings:
+            headers["Warning"] = ", ".join(warnings)
+        return Reply(200, answer.body, fmt.content_type, headers, unknown_terms=tuple(unknown))
+
+    def _unknown_terms(self, answer, text: str) -> list:
+        """The terms an empty answer's query names that the graph does not have (hints.py)."""
+        empty = answer.count == 0 or (answer.count is None and b"true" not in answer.body)   # ASK: false
+        if self.hints is None or not empty:
+            return []
+        try:
+            return self.hints.unknown(text)
+        except Exception as err:      # a hint is a courtesy: never the reason an answer fails
+            log.warning("no hints for an empty answer: %s: %s", type(err).__name__, err)
+            return []

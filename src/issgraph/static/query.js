@@ -222,12 +222,35 @@
     if (kind !== "running" && result.scrollIntoView) result.scrollIntoView({ block: "start" });
   }
 
-  function showTable(query, doc, ms, truncated) {
+  // An empty answer whose query names terms the graph does not have: the endpoint's Warning header
+  // names them (hints.py), in English and %-encoded; the page says it in its own language.
+  function unknownTerms(warning) {
+    var found = [], re = /"(\S+) names nothing in this graph(?: \(did you mean ([^"]+)\?\))?"/g, m;
+    while ((m = re.exec(warning || "")) !== null) {
+      found.push({ term: decodeURIComponent(m[1]), close: m[2] ? m[2].split(" or ").map(decodeURIComponent) : [] });
+    }
+    return found.map(function (u) {
+      var named = words.unknown.split("{term}"), asked = words.did_you_mean.split("{terms}");
+      var parts = [named[0], el("code", { dir: "ltr" }, [u.term]), named[1]];
+      if (u.close.length) {
+        parts.push(" " + asked[0]);
+        u.close.forEach(function (c, i) {
+          if (i) parts.push(words.or);
+          parts.push(el("code", { dir: "ltr" }, [c]));
+        });
+        parts.push(asked[1]);
+      }
+      return el("p", { "class": "warning unknown-term", "data-term": u.term }, parts);
+    });
+  }
+
+  function showTable(query, doc, ms, truncated, unknown) {
     return labels().then(function (labelOf) {
       var vars = (doc.head && doc.head.vars) || [];
       var rows = doc.results.bindings;
       var nodes = [meta(query, "select", rows.length, ms)];
       if (truncated) nodes.push(el("p", { "class": "warning" }, [words.truncated]));
+      (unknown || []).forEach(function (n) { nodes.push(n); });
       if (!rows.length) nodes.push(el("p", { "class": "muted" }, [words.no_rows]));
       // One page at a time, sortable and filterable (results.js); never every row at once.
       nodes.push(window.IssgraphResults.table({
@@ -316,10 +339,12 @@
           return showError(query, body.trim(), line, column);
         }
         var truncated = !!response.headers.get("X-Result-Truncated");
+        var unknown = unknownTerms(response.headers.get("Warning"));
         if (type.indexOf("text/turtle") === 0) {
           var count = +(response.headers.get("X-Result-Count") || 0);
           var nodes = [meta(query, "graph", count, ms)];
           if (truncated) nodes.push(el("p", { "class": "warning" }, [words.truncated]));
+          unknown.forEach(function (n) { nodes.push(n); });
           // The graph view (server-drawn SVG in the page, as the page without script shows it), then the Turtle.
           var graphView = "/query/view.svg?" + new URLSearchParams({ query: query, view: "graph", lang: lang }).toString();
           var figure = el("figure", { "class": "result-view", "data-view": "graph", "aria-busy": "true" });
@@ -332,11 +357,11 @@
         }
         var doc = JSON.parse(body);
         if (typeof doc.boolean === "boolean") {
-          return show("ask", [meta(query, "ask", null, ms),
+          return show("ask", [meta(query, "ask", null, ms)].concat(unknown, [
             el("p", { "class": "boolean " + (doc.boolean ? "yes" : "no"), "data-boolean": String(doc.boolean) },
-               [doc.boolean ? words.yes : words.no])]);
+               [doc.boolean ? words.yes : words.no])]));
         }
-        return showTable(query, doc, ms, truncated);
+        return showTable(query, doc, ms, truncated, unknown);
       });
     }).catch(function (err) {
       showError(query, String(err), 0, 0);

@@ -1,0 +1,142 @@
+"""Why an answer is empty, when the query names a term of this graph that does not exist.
+
+`SELECT ?m WHERE { ?m a iss:Module }` is valid SPARQL and its answer is rightly empty: the
+ontology has `iss:ModuleContribution`, not `iss:Module`. Nothing in the answer says so. When an
+answer is empty, each IRI the query names in the graph's own two namespaces (the ontology's and
+the resources') is looked up in the store — three index lookups, as subject, predicate, object,
+in any graph — and those found nowhere are named with the closest terms that exist. The query
+service puts them in a `Warning: 199` header (RFC 9110's "miscellaneous warning"), the query page
+shows them. Nothing is looked up for an answer with rows, nor for a store behind a remote endpoint.
+
+The scanner follows the guard's terminals (strings, IRIs, comments and variables first, so a
+colon in them is not a prefixed name); relative IRIs are skipped, as is any text it cannot read.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from typing import Callable
+
+import pyoxigraph as ox
+
+from .guard import _BLANK, _BNODE, _IRIREF, _PN_LOCAL, _PN_PREFIX, _STRING, _VAR
+from .namespaces import RDFS
+
+OWN_PREFIXES = ("iss", "res")   # the graph's own namespaces, by their names in namespaces.PREFIXES
+MAX_NAMED = 3          # unknown terms reported per answer
+MAX_SUGGESTED = 2      # existing terms suggested for each
+MAX_CANDIDATES = 20_000   # a namespace with more names gets no suggestions: comparing costs O(names),
+                          # on the worker's event loop (the shipped graph has under a thousand)
+_LABEL = ox.NamedNode(RDFS + "label")
+
+_TERMS = re.compile("|".join([
+    _STRING, r"#[^\r\n]*", _VAR, _BNODE,
+    f"(?ai:PREFIX){_BLANK}(?P<declared>(?>{_PN_PREFIX})?):{_BLANK}(?P<namespace>{_IRIREF})",
+    f"(?P<iri>{_IRIREF})",
+    f"(?P<prefix>(?>{_PN_PREFIX})?):(?P<local>(?>{_PN_LOCAL})?)",
+]))
+_LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescaped_iri(iriref: str) -> str:
+    """The IRI of an IRIREF token, its \\u and \\U escapes read (one naming no character stays)."""
+    def char(m):
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else m.group()
+    return _UCHAR.sub(char, iriref[1:-1])
+
+
+def named_iris(text: str) -> list[str]:
+    """The absolute IRIs a query names, in order, each once: written whole or as prefixed names
+    whose prefix it declares."""
+    declared: dict[str, str] = {}
+    seen: dict[str, None] = {}
+    for m in _TERMS.finditer(text):
+        if m.group("declared") is not None:
+            declared[m.group("declared")] = _unescaped_iri(m.group("namespace"))
+        elif m.group("iri") is not None:
+            seen.setdefault(_unescaped_iri(m.group("iri")), None)
+        elif m.group("prefix") is not None and m.group("prefix") in declared:
+            seen.setdefault(declared[m.group("prefix")] + _LOCAL_ESCAPE.sub(r"\1", m.group("local")), None)
+    return [iri for iri in seen if ":" in iri]
+
+
+class TermHints:
+    """The unknown terms of a query, looked up in a store; `store()` gives the store of this process."""
+
+    def __init__(self, store: Callable[[], ox.Store], namespaces: dict[str, str]):
+        """`namespaces`: prefix -> namespace of the graph's own terms (the ontology's, the resources')."""
+        self._store = store
+        self.namespaces = namespaces
+        self._known: dict[str, list[str]] | None = None     # namespace -> its local names, on first need
+        self._lock = threading.Lock()
+
+    def unknown(self, text: str) -> list[tuple[str, list[str]]]:
+        """(term, suggestions) for each IRI of the graph's namespaces that no triple of the store
+        holds, in the query's order, at most MAX_NAMED; terms are written prefixed (`iss:Module`)."""
+        out = []
+        store = self._store()
+        for iri in named_iris(text):
+            prefix, namespace = self._namespace_of(iri)
+            if prefix is None or self._exists(store, iri):
+                continue
+            local = iri[len(namespace):]
+            close = suggestions(local, self._locals(store, namespace))
+            out.append((f"{prefix}:{local}", [f"{prefix}:{name}" for name in close]))
+            if len(out) == MAX_NAMED:
+                break
+        return out
+
+    def _namespace_of(self, iri: str) -> tuple[str | None, str]:
+        for prefix, namespace in self.namespaces.items():
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return prefix, namespace
+        return None, ""
+
+    @staticmethod
+    def _exists(store: ox.Store, iri: str) -> bool:
+        node = ox.NamedNode(iri)
+        return any(next(iter(store.quads_for_pattern(*pattern)), None) is not None
+                   for pattern in ((node, None, None, None), (None, node, None, None), (None, None, node, None))) \
+            or any(graph == node for graph in store.named_graphs())
+
+    def _locals(self, store: ox.Store, namespace: str) -> list[str]:
+        """The local names of `namespace` that have a label (every term and resource does), gathered
+        once: the candidates for a suggestion."""
+        with self._lock:
+            if self._known is None:
+                known: dict[str, set[str]] = {ns: set() for ns in self.namespaces.values()}
+                for quad in store.quads_for_pattern(None, _LABEL, None, None):
+                    if isinstance(quad.subject, ox.NamedNode):
+                        value = quad.subject.value
+                        for ns, names in known.items():
+                            if value.startswith(ns):
+                                names.add(value[len(ns):])
+                self._known = {ns: sorted(names) if len(names) <= MAX_CANDIDATES else []
+                               for ns, names in known.items()}
+            return self._known.get(namespace, [])
+
+
+def suggestions(local: str, names: list[str]) -> list[str]:
+    """The existing names closest to `local`: those that begin with it or contain it, whatever the
+    case (`Module` -> `ModuleContribution`, `moduleCount`), then difflib's closest spellings."""
+    folded = local.casefold()
+    containing = sorted((n for n in names if folded in n.casefold() and n != local), key=lambda n: (
+        not n.startswith(local), not n.casefold().startswith(folded), len(n), n))
+    close = difflib.get_close_matches(local, names, n=MAX_SUGGESTED, cutoff=0.6)
+    return list(dict.fromkeys(containing + close))[:MAX_SUGGESTED]
+
+
+def warning_header(unknown: list[tuple[str, list[str]]]) -> str:
+    """The Warning header's value naming the unknown terms (ASCII: other characters %-encoded)."""
+    from urllib.parse import quote
+
+    parts = []
+    for term, close in unknown:
+        text = f"{term} names nothing in this graph"
+        if close:
+            text += " (did you mean " + " or ".join(close) + "?)"
+        parts.append('199 - "' + quote(text, safe=" :/#?&=@!$'()*+,;~-") + '"')
+    return ", ".join(parts)

@@ -1,0 +1,116 @@
+"""An empty answer whose query names terms the graph does not have says so (hints.py): in a
+`Warning: 199` header over HTTP, with the closest existing terms, and on the query page in English
+and Persian, with the script and without it. Answers with rows, and queries whose terms all exist,
+carry no such warning."""
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+import pytest
+import requests
+from SPARQLWrapper import JSON as SW_JSON, SPARQLWrapper
+from selenium.webdriver.common.by import By
+
+from issgraph.hints import named_iris, suggestions
+from issgraph.protocol import ProtocolQuery
+
+from .test_browser import browser, chromium, script_errors, wait  # noqa: F401
+from .test_browser_results import no_script_browser, run_in_editor  # noqa: F401
+
+P = ("PREFIX iss: <https://w3id.org/issgraph/ontology#> PREFIX res: <https://w3id.org/issgraph/resource/> "
+     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ")
+WRONG_CLASS = P + "SELECT ?m WHERE { ?m a iss:Module }"
+WRONG_CASE = P + "SELECT ?n WHERE { ?g iss:modulecount ?n }"
+WRONG_RESOURCE = P + "ASK { res:Rusia ?p ?o }"
+JSON = "application/sparql-results+json"
+
+
+def warning(response) -> str:
+    return unquote(response.headers.get("Warning", ""))
+
+
+def test_the_terms_a_query_names_are_read_from_iris_and_declared_prefixes_only():
+    text = ('PREFIX iss: <https://w3id.org/issgraph/ontology#>\nSELECT ?x WHERE { ?x iss:a\\-b "iss:InAString" ; '
+            '<https://w3id.org/issgraph/resource/Z\\u0061rya> ?y . # iss:InAComment\n ?x undeclared:Thing ?z . '
+            '?x ?p <relative> } ')
+    assert named_iris(text) == ["https://w3id.org/issgraph/ontology#a-b", "https://w3id.org/issgraph/resource/Zarya"]
+
+
+def test_suggestions_prefer_names_that_contain_the_wrong_one_then_close_spellings():
+    names = ["ModuleContribution", "moduleCount", "builder", "Russia", "Europe"]
+    assert suggestions("Module", names) == ["ModuleContribution", "moduleCount"]
+    assert suggestions("Rusia", names) == ["Russia"]
+    assert suggestions("Zzz", names) == []
+
+
+@pytest.mark.parametrize("query, term, close", [
+    (WRONG_CLASS, "iss:Module", "iss:ModuleContribution"),
+    (WRONG_CASE, "iss:modulecount", "iss:moduleCount"),
+    (WRONG_RESOURCE, "res:Rusia", "res:Russia"),
+])
+def test_an_empty_answer_names_the_unknown_term_and_the_closest_existing_one(client, query, term, close):
+    r = client.get("/sparql", query_string={"query": query}, headers={"Accept": JSON})
+    assert r.status_code == 200
+    said = warning(r)
+    assert said.startswith('199 - "') and f"{term} names nothing in this graph" in said and close in said, said
+
+
+def test_an_answer_with_rows_or_with_known_terms_only_has_no_such_warning(client):
+    with_rows = client.get("/sparql", headers={"Accept": JSON}, query_string={
+        "query": P + "SELECT ?m WHERE { ?m a iss:ModuleContribution } LIMIT 1"})
+    known_but_empty = client.get("/sparql", headers={"Accept": JSON}, query_string={
+        "query": P + "SELECT ?m WHERE { ?m a iss:ModuleContribution ; iss:builder res:Japan ; iss:moduleCount 99 }"})
+    assert with_rows.status_code == known_but_empty.status_code == 200
+    assert known_but_empty.headers["X-Result-Count"] == "0"
+    assert "Warning" not in with_rows.headers and "Warning" not in known_but_empty.headers
+
+
+def test_a_construct_with_an_unknown_predicate_is_told_too(client):
+    r = client.get("/sparql", headers={"Accept": "text/turtle"}, query_string={
+        "query": P + "CONSTRUCT { ?s iss:buildr ?o } WHERE { ?s iss:buildr ?o }"})
+    assert r.status_code == 200 and "iss:buildr names nothing in this graph (did you mean iss:builder or iss:Builder?)" in warning(r)
+
+
+def test_a_hint_that_fails_leaves_the_answer_as_it_is(app, monkeypatch):
+    queries = app.extensions["issgraph"].queries
+
+    def broken(text):
+        raise RuntimeError("the store went away")
+    monkeypatch.setattr(queries.hints, "unknown", broken)
+    reply = queries.answer(ProtocolQuery(query=WRONG_CLASS), JSON)
+    assert reply.status == 200 and "Warning" not in reply.headers and reply.unknown_terms == ()
+
+
+def test_the_real_server_sends_the_warning_to_clients_and_lets_browsers_read_it(server):
+    r = requests.post(server.url + "/sparql", data={"query": WRONG_CLASS}, headers={"Accept": JSON}, timeout=10)
+    assert r.status_code == 200 and r.json()["results"]["bindings"] == []
+    assert "iss:Module names nothing in this graph" in warning(r)
+    assert "Warning" in r.headers["Access-Control-Expose-Headers"]
+    # A client library reads the (empty) answer as always: the header changes nothing for it.
+    sw = SPARQLWrapper(server.url + "/sparql")
+    sw.setQuery(WRONG_CLASS)
+    sw.setReturnFormat(SW_JSON)
+    assert sw.query().convert()["results"]["bindings"] == []
+
+
+@pytest.mark.parametrize("lang, said", [("en", "Nothing in this graph is named"), ("fa", "در این گراف چیزی با نام")])
+def test_the_query_page_says_which_term_is_unknown_without_the_script(no_script_browser, server, lang, said):  # noqa: F811
+    no_script_browser.get(server.url + f"/query?lang={lang}&query=" + quote(WRONG_CLASS))
+    hint = no_script_browser.find_element(By.CSS_SELECTOR, "p.unknown-term")
+    assert hint.get_attribute("data-term") == "iss:Module" and said in hint.text
+    assert [c.text for c in hint.find_elements(By.TAG_NAME, "code")] == ["iss:Module", "iss:ModuleContribution",
+                                                                         "iss:moduleCount"]
+
+
+@pytest.mark.parametrize("lang, said", [("en", "Did you mean"), ("fa", "منظورتان")])
+def test_the_query_page_says_which_term_is_unknown_with_the_script(browser, server, lang, said):  # noqa: F811
+    browser.set_window_size(1280, 900)
+    browser.get(server.url + f"/query?lang={lang}")
+    script_errors(browser)
+    run_in_editor(browser, WRONG_RESOURCE)
+    wait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result p.unknown-term"))
+    hint = browser.find_element(By.CSS_SELECTOR, "#result p.unknown-term")
+    assert hint.get_attribute("data-term") == "res:Rusia" and said in hint.text
+    assert [c.text for c in hint.find_elements(By.TAG_NAME, "code")] == ["res:Rusia", "res:Russia"]
+    assert browser.find_element(By.CSS_SELECTOR, "#result p.boolean").get_attribute("data-boolean") == "false"
+    assert script_errors(browser) == []
