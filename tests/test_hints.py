@@ -36,11 +36,12 @@ def test_the_terms_a_query_names_are_read_from_iris_and_declared_prefixes_only()
     assert named_iris(text) == ["https://w3id.org/issgraph/ontology#a-b", "https://w3id.org/issgraph/resource/Zarya"]
 
 
-def test_suggestions_prefer_names_that_contain_the_wrong_one_then_close_spellings():
-    names = ["ModuleContribution", "moduleCount", "builder", "Russia", "Europe"]
+def test_suggestions_are_close_spellings_then_names_that_contain_the_wrong_one():
+    names = ["ModuleContribution", "moduleCount", "builder", "Russia", "Europe", "GovernmentOrganization"]
     assert suggestions("Module", names) == ["ModuleContribution", "moduleCount"]
+    assert suggestions("modulecount", names) == ["moduleCount"]
     assert suggestions("Rusia", names) == ["Russia"]
-    assert suggestions("Zzz", names) == []
+    assert suggestions("nme", names) == []          # short: no "contains" (GovernmentOrganization)
 
 
 @pytest.mark.parametrize("query, term, close", [
@@ -63,6 +64,20 @@ def test_an_answer_with_rows_or_with_known_terms_only_has_no_such_warning(client
     assert with_rows.status_code == known_but_empty.status_code == 200
     assert known_but_empty.headers["X-Result-Count"] == "0"
     assert "Warning" not in with_rows.headers and "Warning" not in known_but_empty.headers
+
+
+def test_reused_vocabularies_are_looked_up_and_the_other_scheme_of_schema_org_is_named(client):
+    absent = client.get("/sparql", headers={"Accept": JSON}, query_string={"query": P +
+                        "PREFIX schema: <https://schema.org/> SELECT ?d WHERE { ?x schema:startDate ?d }"})
+    http = client.get("/sparql", headers={"Accept": JSON}, query_string={"query": P +
+                      "PREFIX schema: <http://schema.org/> SELECT ?d WHERE { ?x schema:description ?d }"})
+    datatype = client.get("/sparql", headers={"Accept": JSON}, query_string={"query": P +
+                          "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+                          "SELECT ?x WHERE { ?x iss:date ?d FILTER(datatype(?d) = xsd:gMonth) }"})
+    assert "schema:startDate names nothing in this graph" in warning(absent)
+    assert ("<http://schema.org/description> names nothing in this graph (did you mean schema:description?)"
+            in warning(http))
+    assert datatype.headers["X-Result-Count"] == "0" and "Warning" not in datatype.headers   # xsd: not hinted
 
 
 def test_a_construct_with_an_unknown_predicate_is_told_too(client):

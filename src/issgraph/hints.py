@@ -3,7 +3,8 @@
 `SELECT ?m WHERE { ?m a iss:Module }` is valid SPARQL and its answer is rightly empty: the
 ontology has `iss:ModuleContribution`, not `iss:Module`. Nothing in the answer says so. When an
 answer is empty, each IRI the query names in the graph's own two namespaces (the ontology's and
-the resources') is looked up in the store — three index lookups, as subject, predicate, object,
+the resources') or in a vocabulary the data reuses (schema.org, PROV, Dublin Core, SKOS, OWL-Time,
+DBpedia's ontology) is looked up in the store — three index lookups, as subject, predicate, object,
 in any graph — and those found nowhere are named with the closest terms that exist. The query
 service puts them in a `Warning: 199` header (RFC 9110's "miscellaneous warning"), the query page
 shows them. Nothing is looked up for an answer with rows, nor for a store behind a remote endpoint.
@@ -14,6 +15,7 @@ colon in them is not a prefixed name); relative IRIs are skipped, as is any text
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import threading
 from typing import Callable
@@ -21,14 +23,19 @@ from typing import Callable
 import pyoxigraph as ox
 
 from .guard import _BLANK, _BNODE, _IRIREF, _PN_LOCAL, _PN_PREFIX, _STRING, _VAR
-from .namespaces import RDFS
+from .namespaces import RDF, RDFS
 
-OWN_PREFIXES = ("iss", "res")   # the graph's own namespaces, by their names in namespaces.PREFIXES
+# The namespaces whose terms are looked up, by their names in namespaces.PREFIXES: the graph's own
+# two and the vocabularies it reuses for its data. Not rdf:, rdfs:, owl:, xsd: (datatypes and
+# modelling terms a query names without any triple holding them: xsd:date, rdf:langString).
+HINTED_PREFIXES = ("iss", "res", "schema", "prov", "dcterms", "skos", "time", "dbo")
+SCAN_QUADS = 200_000   # a store this small is read whole once for the used predicates and classes
 MAX_NAMED = 3          # unknown terms reported per answer
 MAX_SUGGESTED = 2      # existing terms suggested for each
 MAX_CANDIDATES = 20_000   # a namespace with more names gets no suggestions: comparing costs O(names),
                           # on the worker's event loop (the shipped graph has under a thousand)
 _LABEL = ox.NamedNode(RDFS + "label")
+_TYPE = ox.NamedNode(RDF + "type")
 
 _TERMS = re.compile("|".join([
     _STRING, r"#[^\r\n]*", _VAR, _BNODE,
@@ -74,17 +81,23 @@ class TermHints:
         self._lock = threading.Lock()
 
     def unknown(self, text: str) -> list[tuple[str, list[str]]]:
-        """(term, suggestions) for each IRI of the graph's namespaces that no triple of the store
-        holds, in the query's order, at most MAX_NAMED; terms are written prefixed (`iss:Module`)."""
+        """(term, suggestions) for each IRI of the hinted namespaces that no triple of the store
+        holds, in the query's order, at most MAX_NAMED; terms written prefixed (`iss:Module`). An
+        IRI written with the other scheme of a hinted namespace (`http://schema.org/name` for the
+        graph's `https://schema.org/`) is named too, with its twin when that one is used."""
         out = []
         store = self._store()
         for iri in named_iris(text):
             prefix, namespace = self._namespace_of(iri)
-            if prefix is None or self._exists(store, iri):
-                continue
-            local = iri[len(namespace):]
-            close = suggestions(local, self._locals(store, namespace))
-            out.append((f"{prefix}:{local}", [f"{prefix}:{name}" for name in close]))
+            if prefix is None:
+                twin = _other_scheme(iri)
+                twin_prefix, twin_namespace = self._namespace_of(twin)
+                if twin_prefix is not None and self._exists(store, twin) and not self._exists(store, iri):
+                    out.append((f"<{iri}>", [f"{twin_prefix}:{twin[len(twin_namespace):]}"]))
+            elif not self._exists(store, iri):
+                local = iri[len(namespace):]
+                close = suggestions(local, self._locals(store, namespace))
+                out.append((f"{prefix}:{local}", [f"{prefix}:{name}" for name in close]))
             if len(out) == MAX_NAMED:
                 break
         return out
@@ -103,30 +116,52 @@ class TermHints:
             or any(graph == node for graph in store.named_graphs())
 
     def _locals(self, store: ox.Store, namespace: str) -> list[str]:
-        """The local names of `namespace` that have a label (every term and resource does), gathered
-        once: the candidates for a suggestion."""
+        """The local names of `namespace` the graph uses, gathered once: labelled subjects (every
+        term and resource has a label) and, in a store of at most SCAN_QUADS quads, every predicate
+        and class. The candidates for a suggestion."""
         with self._lock:
             if self._known is None:
                 known: dict[str, set[str]] = {ns: set() for ns in self.namespaces.values()}
-                for quad in store.quads_for_pattern(None, _LABEL, None, None):
-                    if isinstance(quad.subject, ox.NamedNode):
-                        value = quad.subject.value
+
+                def add(term) -> None:
+                    if isinstance(term, ox.NamedNode):
                         for ns, names in known.items():
-                            if value.startswith(ns):
-                                names.add(value[len(ns):])
+                            if term.value.startswith(ns):
+                                names.add(term.value[len(ns):])
+
+                for quad in store.quads_for_pattern(None, _LABEL, None, None):
+                    add(quad.subject)
+                first = list(itertools.islice(store, SCAN_QUADS + 1))
+                if len(first) <= SCAN_QUADS:
+                    for quad in first:
+                        add(quad.predicate)
+                        if quad.predicate == _TYPE:
+                            add(quad.object)
                 self._known = {ns: sorted(names) if len(names) <= MAX_CANDIDATES else []
                                for ns, names in known.items()}
             return self._known.get(namespace, [])
 
 
+def _other_scheme(iri: str) -> str:
+    """The IRI with http and https swapped (anything else as it is)."""
+    if iri.startswith("https://"):
+        return "http://" + iri[len("https://"):]
+    if iri.startswith("http://"):
+        return "https://" + iri[len("http://"):]
+    return iri
+
+
 def suggestions(local: str, names: list[str]) -> list[str]:
-    """The existing names closest to `local`: those that begin with it or contain it, whatever the
-    case (`Module` -> `ModuleContribution`, `moduleCount`), then difflib's closest spellings."""
-    folded = local.casefold()
-    containing = sorted((n for n in names if folded in n.casefold() and n != local), key=lambda n: (
-        not n.startswith(local), not n.casefold().startswith(folded), len(n), n))
+    """The existing names closest to `local`: difflib's closest spellings (`Rusia` -> `Russia`),
+    then, for a name of four characters or more, those that begin with it or contain it whatever
+    the case (`Module` -> `ModuleContribution`, `moduleCount`)."""
     close = difflib.get_close_matches(local, names, n=MAX_SUGGESTED, cutoff=0.6)
-    return list(dict.fromkeys(containing + close))[:MAX_SUGGESTED]
+    containing = []
+    if len(local) >= 4:
+        folded = local.casefold()
+        containing = sorted((n for n in names if folded in n.casefold() and n != local), key=lambda n: (
+            not n.startswith(local), not n.casefold().startswith(folded), len(n), n))
+    return list(dict.fromkeys(close + containing))[:MAX_SUGGESTED]
 
 
 def warning_header(unknown: list[tuple[str, list[str]]]) -> str:
@@ -138,5 +173,5 @@ def warning_header(unknown: list[tuple[str, list[str]]]) -> str:
         text = f"{term} names nothing in this graph"
         if close:
             text += " (did you mean " + " or ".join(close) + "?)"
-        parts.append('199 - "' + quote(text, safe=" :/#?&=@!$'()*+,;~-") + '"')
+        parts.append('199 - "' + quote(text, safe=" :/#?&=@!$'()*+,;~<>-") + '"')
     return ", ".join(parts)

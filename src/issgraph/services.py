@@ -10,7 +10,7 @@ from .dataset import Dataset
 from .documents import Documents
 from .engine import make_engine
 from .executor import Executor
-from .hints import OWN_PREFIXES, TermHints
+from .hints import HINTED_PREFIXES, TermHints
 from .jsonld import build_context
 from .memory import ceilings
 from .namespaces import prefixes_for as _prefixes_for
@@ -43,7 +43,7 @@ class Services:
         # Hints name the unknown terms of a query whose answer is empty, looked up in this process's
         # own store; a store behind a remote endpoint is not asked.
         hints = None if dataset.backend.endpoint else TermHints(
-            lambda: dataset.store, {name: self.prefixes[name] for name in OWN_PREFIXES})
+            lambda: dataset.store, {name: self.prefixes[name] for name in HINTED_PREFIXES})
         self.queries = QueryService(config, self.executor, hints)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes, capacity=config.cache_bytes, context=self.context)
