@@ -29,7 +29,8 @@ from .namespaces import RDF, RDFS
 # two and the vocabularies it reuses for its data. Not rdf:, rdfs:, owl:, xsd: (datatypes and
 # modelling terms a query names without any triple holding them: xsd:date, rdf:langString).
 HINTED_PREFIXES = ("iss", "res", "schema", "prov", "dcterms", "skos", "time", "dbo")
-SCAN_QUADS = 200_000   # a store this small is read whole once for the used predicates and classes
+SCAN_QUADS = 50_000    # a store this small is read whole once for the used predicates and classes;
+                       # labels are read up to this many too (once per process: ~0.1 s at the bound)
 MAX_NAMED = 3          # unknown terms reported per answer
 MAX_SUGGESTED = 2      # existing terms suggested for each
 MAX_CANDIDATES = 20_000   # a namespace with more names gets no suggestions: comparing costs O(names),
@@ -129,7 +130,7 @@ class TermHints:
                             if term.value.startswith(ns):
                                 names.add(term.value[len(ns):])
 
-                for quad in store.quads_for_pattern(None, _LABEL, None, None):
+                for quad in itertools.islice(store.quads_for_pattern(None, _LABEL, None, None), SCAN_QUADS):
                     add(quad.subject)
                 first = list(itertools.islice(store, SCAN_QUADS + 1))
                 if len(first) <= SCAN_QUADS:
