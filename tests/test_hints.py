@@ -80,6 +80,20 @@ def test_reused_vocabularies_are_looked_up_and_the_other_scheme_of_schema_org_is
     assert datatype.headers["X-Result-Count"] == "0" and "Warning" not in datatype.headers   # xsd: not hinted
 
 
+def test_a_query_naming_a_thousand_terms_is_looked_up_only_so_far(app):
+    """The lookups run on the worker's event loop: a query of 64 KiB naming a thousand terms is
+    looked up only for its first MAX_LOOKED_UP, so its hint costs what a short query's does."""
+    from issgraph.hints import MAX_LOOKED_UP
+
+    hints = app.extensions["issgraph"].queries.hints
+    known = " ".join(f"<https://w3id.org/issgraph/resource/Russia> <https://w3id.org/issgraph/ontology#x{i}> ?o{i} ."
+                     for i in range(MAX_LOOKED_UP))
+    assert len(hints.unknown("SELECT * { " + known + " }")) == 3                 # MAX_NAMED of the first ones
+    late = " ".join(f"<http://example.org/s{i}> rdfs:label ?l{i} ." for i in range(1000))
+    text = P + "SELECT * { " + late + " ?s iss:Nothing ?o }"
+    assert hints.unknown(text) == []                # the unknown term comes after the first 64 IRIs
+
+
 def test_a_construct_with_an_unknown_predicate_is_told_too(client):
     r = client.get("/sparql", headers={"Accept": "text/turtle"}, query_string={
         "query": P + "CONSTRUCT { ?s iss:buildr ?o } WHERE { ?s iss:buildr ?o }"})

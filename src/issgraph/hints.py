@@ -32,6 +32,7 @@ HINTED_PREFIXES = ("iss", "res", "schema", "prov", "dcterms", "skos", "time", "d
 SCAN_QUADS = 50_000    # a store this small is read whole once for the used predicates and classes;
                        # labels are read up to this many too (once per process: ~0.1 s at the bound)
 MAX_NAMED = 3          # unknown terms reported per answer
+MAX_LOOKED_UP = 64     # IRIs of a query looked up at most (a 64 KiB query may name a thousand)
 MAX_SUGGESTED = 2      # existing terms suggested for each
 MAX_CANDIDATES = 20_000   # a namespace with more names gets no suggestions: comparing costs O(names),
                           # on the worker's event loop (the shipped graph has under a thousand)
@@ -88,7 +89,7 @@ class TermHints:
         graph's `https://schema.org/`) is named too, with its twin when that one is used."""
         out = []
         store = self._store()
-        for iri in named_iris(text):
+        for iri in named_iris(text)[:MAX_LOOKED_UP]:
             prefix, namespace = self._namespace_of(iri)
             if prefix is None:
                 twin = _other_scheme(iri)
