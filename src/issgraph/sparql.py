@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from . import guard, lookups
-from .hints import TermHints, warning_header
 from .config import Config
 from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
 from .executor import EvaluatorFailed, EvaluatorsBusy, Executor, QueryTimeout
+from .hints import TermHints, warning_header
 from .formats import GRAPH, HTML, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
 from .protocol import ProtocolQuery
 from .stores import endpoint_of
