@@ -19,10 +19,11 @@ import itertools
 import re
 import threading
 from typing import Callable
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from .guard import _BLANK, _BNODE, _IRIREF, _PN_LOCAL, _PN_PREFIX, _STRING, _VAR
+from .guard import _BLANK, _BNODE, _IRIREF, _PN_LOCAL, _PN_PREFIX, _STRING, _UCHAR, _VAR, _codepoint
 from .namespaces import RDF, RDFS
 
 # The namespaces whose terms are looked up, by their names in namespaces.PREFIXES: the graph's own
@@ -46,15 +47,11 @@ _TERMS = re.compile("|".join([
     f"(?P<prefix>(?>{_PN_PREFIX})?):(?P<local>(?>{_PN_LOCAL})?)",
 ]))
 _LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
-_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 def _unescaped_iri(iriref: str) -> str:
-    """The IRI of an IRIREF token, its \\u and \\U escapes read (one naming no character stays)."""
-    def char(m):
-        code = int(m.group(1) or m.group(2), 16)
-        return chr(code) if code <= 0x10FFFF else m.group()
-    return _UCHAR.sub(char, iriref[1:-1])
+    """The IRI of an IRIREF token, its \\u and \\U escapes read as the guard reads them."""
+    return _UCHAR.sub(_codepoint, iriref[1:-1])
 
 
 def named_iris(text: str) -> list[str]:
@@ -76,7 +73,8 @@ class TermHints:
     """The unknown terms of a query, looked up in a store; `store()` gives the store of this process."""
 
     def __init__(self, store: Callable[[], ox.Store], namespaces: dict[str, str]):
-        """`namespaces`: prefix -> namespace of the graph's own terms (the ontology's, the resources')."""
+        """`namespaces`: prefix -> namespace whose terms are looked up (HINTED_PREFIXES': the graph's
+        own two and the vocabularies its data reuses)."""
         self._store = store
         self.namespaces = namespaces
         self._known: dict[str, list[str]] | None = None     # namespace -> its local names, on first need
@@ -127,9 +125,9 @@ class TermHints:
 
                 def add(term) -> None:
                     if isinstance(term, ox.NamedNode):
-                        for ns, names in known.items():
-                            if term.value.startswith(ns):
-                                names.add(term.value[len(ns):])
+                        prefix, ns = self._namespace_of(term.value)
+                        if prefix is not None:
+                            known[ns].add(term.value[len(ns):])
 
                 for quad in itertools.islice(store.quads_for_pattern(None, _LABEL, None, None), SCAN_QUADS):
                     add(quad.subject)
@@ -168,8 +166,6 @@ def suggestions(local: str, names: list[str]) -> list[str]:
 
 def warning_header(unknown: list[tuple[str, list[str]]]) -> str:
     """The Warning header's value naming the unknown terms (ASCII: other characters %-encoded)."""
-    from urllib.parse import quote
-
     parts = []
     for term, close in unknown:
         text = f"{term} names nothing in this graph"

@@ -15,8 +15,8 @@ from . import guard, lookups
 from .config import Config
 from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
 from .executor import EvaluatorFailed, EvaluatorsBusy, Executor, QueryTimeout
-from .hints import TermHints, warning_header
 from .formats import GRAPH, HTML, RESULTS, Format, NotAcceptable, UnknownFormat, negotiate
+from .hints import TermHints, warning_header
 from .protocol import ProtocolQuery
 from .stores import endpoint_of
 
