@@ -27,7 +27,7 @@ LAYERS = [   # top first
     ("writers", {"results", "guard", "lookups", "hints", "protocol", "jsonld"}),
     ("stores", {"stores"}),
     ("dataset", {"dataset", "inference"}),
-    ("leaves", {"__init__", "config", "namespaces", "formats", "i18n", "text", "cache", "links", "memory", "netguard",
+    ("leaves", {"__init__", "config", "namespaces", "formats", "i18n", "text", "cache", "links", "memory", "allocators", "netguard",
                 "skolem"}),
 ]
 RANK = {name: len(LAYERS) - i for i, (_, names) in enumerate(LAYERS) for name in names}

@@ -9,6 +9,7 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
+from . import allocators
 from .app import create_app
 from .config import Config
 from .dataset import LoadError
@@ -166,7 +167,10 @@ def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> i
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
           worker_class: str = "gthread", threads: int = 4, server: str = "granian") -> int:
+    tuned = allocators.tune()       # first: before any thread, fork or granian import
     configure_logging(config.log_level)
+    if tuned:
+        log.info("allocators: %s", ", ".join(tuned))
     dataset = prepare(config)
     config = config.replace(evaluators=max(config.evaluators, threads), listen_host=host, listen_port=port)
     made_metrics_dir = None if os.environ.get(MULTIPROC_ENV) else os.getpid()
