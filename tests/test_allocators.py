@@ -20,19 +20,18 @@ def test_tune_sets_jemalloc_and_glibc_settings():
     env, libc = {}, _FakeLibc()
     done = allocators.tune(env, libc)
     assert env[allocators.JEMALLOC_ENV] == allocators.JEMALLOC_CONF
-    assert libc.calls == [(allocators.M_ARENA_MAX, 2)]
-    assert done == [f"_RJEM_MALLOC_CONF={allocators.JEMALLOC_CONF}", "MALLOC_ARENA_MAX=2"]
+    assert libc.calls == [(allocators.M_ARENA_MAX, 2), (allocators.M_MMAP_THRESHOLD, 128 << 10)]
+    assert done == [f"_RJEM_MALLOC_CONF={allocators.JEMALLOC_CONF}", "MALLOC_ARENA_MAX=2",
+                    "MALLOC_MMAP_THRESHOLD_=131072"]
 
 
 def test_the_operators_settings_win():
     env = {"_RJEM_MALLOC_CONF": "narenas:4", "MALLOC_ARENA_MAX": "8"}
     libc = _FakeLibc()
-    assert allocators.tune(env, libc) == []
+    done = allocators.tune(env, libc)
     assert env["_RJEM_MALLOC_CONF"] == "narenas:4"
-    assert libc.calls == []
-    env = {"MALLOC_ARENA_MAX": "8"}
-    assert allocators.tune(env, libc) == [f"_RJEM_MALLOC_CONF={allocators.JEMALLOC_CONF}"]
-    assert libc.calls == []
+    assert libc.calls == [(allocators.M_MMAP_THRESHOLD, 128 << 10)]
+    assert done == ["MALLOC_MMAP_THRESHOLD_=131072"]
 
 
 def test_a_setting_the_c_library_refuses_is_not_reported_as_set():
@@ -57,7 +56,7 @@ def test_granians_jemalloc_accepts_the_settings():
             "import granian._granian, granian; print(granian.__version__)")
     done = _python(code, env)
     assert done.returncode == 0, done.stderr
-    assert "MALLOC_ARENA_MAX=2" in done.stdout
+    assert "MALLOC_ARENA_MAX=2" in done.stdout and "MALLOC_MMAP_THRESHOLD_=131072" in done.stdout
     assert "<jemalloc>" not in done.stderr, done.stderr
     control = _python("import os; os.environ['_RJEM_MALLOC_CONF'] = 'no_such_option:1'; import granian._granian", env)
     assert "Invalid conf pair: no_such_option:1" in control.stderr, control.stderr

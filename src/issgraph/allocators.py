@@ -4,14 +4,14 @@ A web worker's resident memory after the bench was mostly what the allocators ke
 Python holds (tracemalloc sees ~3 MB of growth; malloc_trim frees little more): granian's Rust
 side (jemalloc, configured by `_RJEM_MALLOC_CONF`) keeps freed pages for 10 s and purges them only
 when it allocates again, so a worker that falls idle after a burst of answers keeps them; glibc
-gives each of the ~20 threads of a worker an arena of its own (up to 8 per core). Measured after
-the same load (a bench-like mix of cached answers, dumps at 64 connections, uncached queries and
-slow clients; issue #16): 232 → 187-193 MB PSS for the whole server, throughput within the noise;
-in the full bench 274 → 211. Not taken: purging jemalloc's pages at once (`dirty_decay_ms:0`: ~20
-MB less, but a third less throughput of dumps and cached answers); a fixed glibc mmap threshold of
-128 KiB (no memory saved once the two above are set, 8-10% less throughput of large answers such
-as a CONSTRUCT of everything); malloc_trim in an idle evaluator (nothing freed: what an evaluator
-gains is live, mostly pages copied on write from its worker).
+gives each of the ~20 threads of a worker an arena of its own (up to 8 per core) and keeps large
+freed blocks below its sliding mmap threshold (which rises to 32 MiB after the first large free).
+Measured in the full bench (issue #16): 274 → 211 MB PSS for the whole server, throughput ratios
+unchanged; the same run without the fixed mmap threshold held 228, its evaluators 15-18 MB each
+instead of ~14 (they pickle the large answers). Not taken: purging jemalloc's pages at once
+(`dirty_decay_ms:0`: ~20 MB less, but a third less throughput of dumps and cached answers);
+malloc_trim in an evaluator fallen idle (nothing freed: what an evaluator gains is live, mostly
+pages copied on write from its worker).
 
 Nothing here is a library's job: these are the allocators' own knobs (mallopt(3), jemalloc's
 MALLOC_CONF), set the way their manuals say. A setting the operator gave in the environment wins.
@@ -27,9 +27,10 @@ JEMALLOC_ENV = "_RJEM_MALLOC_CONF"        # granian's jemalloc (tikv-jemallocato
 JEMALLOC_CONF = "narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0"
 
 # mallopt(3) parameters and the environment variables that set the same (the operator's choice).
-M_ARENA_MAX = -8
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8
 GLIBC_SETTINGS = (
     (M_ARENA_MAX, 2, "MALLOC_ARENA_MAX"),                 # arenas shared by all threads, not 8 per core
+    (M_MMAP_THRESHOLD, 128 << 10, "MALLOC_MMAP_THRESHOLD_"),   # blocks ≥ 128 KiB mapped, and unmapped when freed
 )
 
 
