@@ -1,8 +1,10 @@
 """The allocator settings a server process starts with (issue #16: memory after a burst goes back)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 
 from issgraph import allocators
 
@@ -49,8 +51,6 @@ def _python(code: str, env: dict) -> subprocess.CompletedProcess:
 def test_granians_jemalloc_accepts_the_settings():
     """jemalloc reads its variable when granian's library starts, and names every pair it does not
     know on stderr; the control shows that it does read what tune() leaves in the environment."""
-    import os
-
     env = {k: v for k, v in os.environ.items() if k != allocators.JEMALLOC_ENV and not k.startswith("MALLOC_")}
     code = ("from issgraph import allocators; print(allocators.tune()); "
             "import granian._granian, granian; print(granian.__version__)")
@@ -63,8 +63,6 @@ def test_granians_jemalloc_accepts_the_settings():
 
 
 def test_the_real_server_starts_with_them(server):
-    import time
-
     deadline = time.monotonic() + 20      # the log is written by a thread of its own, soon after
     while "serving" not in (log := server.log_text()) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -36,8 +36,6 @@ GLIBC_SETTINGS = (
 
 def _glibc():
     """The C library if it is glibc (mallopt and the meanings above are glibc's), else None."""
-    if not hasattr(os, "fork"):
-        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.gnu_get_libc_version.restype = ctypes.c_char_p
