@@ -19,7 +19,6 @@ MALLOC_CONF), set the way their manuals say. A setting the operator gave in the 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 JEMALLOC_ENV = "_RJEM_MALLOC_CONF"        # granian's jemalloc (tikv-jemallocator: prefixed symbols and variable)
@@ -35,9 +34,11 @@ GLIBC_SETTINGS = (
 
 
 def _glibc():
-    """The C library if it is glibc (mallopt and the meanings above are glibc's), else None."""
+    """The C library if it is glibc (mallopt and the meanings above are glibc's), else None. Looked
+    up among this process's own symbols, as executor.py does for prctl: ctypes.util.find_library
+    would run ldconfig in a subprocess at every start."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)
         libc.gnu_get_libc_version.restype = ctypes.c_char_p
         libc.gnu_get_libc_version()
     except (OSError, AttributeError):
