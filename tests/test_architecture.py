@@ -26,7 +26,7 @@ LAYERS = [   # top first
     ("engines", {"engine", "executor"}),
     ("writers", {"results", "guard", "lookups", "hints", "protocol", "jsonld"}),
     ("stores", {"stores"}),
-    ("dataset", {"dataset", "inference"}),
+    ("dataset", {"dataset", "inference", "loading"}),
     ("leaves", {"__init__", "config", "namespaces", "formats", "i18n", "text", "cache", "links", "memory", "allocators", "netguard",
                 "skolem"}),
 ]

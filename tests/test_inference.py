@@ -11,7 +11,7 @@ import jdatetime
 import pyoxigraph as ox
 
 from issgraph.config import CANONICAL_BASE, Config
-from issgraph.dataset import iter_turtle
+from issgraph.loading import iter_turtle
 from issgraph.inference import infer, inferred_ntriples
 
 from .conftest import ROOT
@@ -29,7 +29,7 @@ def sources():
 INFER_IN_A_NEW_PROCESS = """
 import hashlib, sys
 from pathlib import Path
-from issgraph.dataset import iter_turtle
+from issgraph.loading import iter_turtle
 from issgraph.inference import inferred_ntriples
 read = lambda p, prefix: list(iter_turtle(Path(p).read_bytes(), Path(p), bnode_prefix=prefix))
 sys.stdout.write(hashlib.sha256(inferred_ntriples(read("data/iss.ttl", "d"), read("ontology/iss.ttl", "o"),

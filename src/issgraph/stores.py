@@ -24,8 +24,9 @@ from urllib.parse import quote, urlencode, urlsplit
 import pyoxigraph as ox
 
 from .config import Config
-from .dataset import Dataset, Held, LoadError, Sources, blank_namer, load as load_files, ntriples, source_hash
+from .dataset import Dataset, Held, LoadError, Sources, load as load_files, ntriples, source_hash
 from .formats import BY_NAME
+from .loading import blank_namer
 from .skolem import skolemize, unskolemize
 from .namespaces import DCTERMS
 
