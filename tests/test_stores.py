@@ -679,6 +679,58 @@ def test_directory_store_from_the_command_line(directory, dataset):
     assert issgraph("validate", "--store", str(directory), "--quiet").returncode == 0
 
 
+def _default_graph(path: Path) -> set[str]:
+    store = ox.Store.read_only(str(path))
+    return {str(q.triple) for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+
+
+def _served_default(dataset) -> set[str]:
+    return {str(t) for t in set(dataset.data) | set(dataset.ontology) | set(dataset.inferred)}
+
+
+def test_an_on_disk_store_holds_the_served_default_graph_as_its_own(directory, dataset, tmp_path):
+    """On disk, a query on the store's own default graph is answered 1.3-2.3x faster than on three
+    graphs given per query: both writers copy data, ontology and inferred there, the same nodes
+    (blank ones keep their labels), never the shapes; and the engine then names no default graph."""
+    from issgraph.engine import make_engine
+    from issgraph.namespaces import prefixes_for
+    from issgraph.stores import DEFAULT_STORED, load, write_into
+
+    assert _default_graph(directory) == _served_default(dataset)          # the command line's writer
+    written = tmp_path / "written"
+    write_into(dataset, str(written))                                     # the writer after validation
+    assert _default_graph(written) == _served_default(dataset)
+    for path in (directory, written):
+        assert json.loads((path / "issgraph-store.json").read_text())["default_graph"] == DEFAULT_STORED
+        config = Config(store=str(path))
+        engine = make_engine(load(config), config, prefixes_for(config.base_iri))
+        assert engine.served_default is None
+
+
+def test_an_on_disk_store_written_without_the_copy_is_still_queried_over_the_three_graphs(directory, dataset,
+                                                                                         tmp_path):
+    """A store written by an earlier version holds no default graph of its own: it keeps answering."""
+    from issgraph.engine import QueryJob, make_engine
+    from issgraph.formats import BY_NAME
+    from issgraph.namespaces import prefixes_for
+    from issgraph.stores import load
+
+    older = tmp_path / "older"
+    shutil.copytree(directory, older)
+    store = ox.Store(str(older))
+    store.clear_graph(ox.DefaultGraph())
+    store.flush()
+    del store
+    meta = json.loads((older / "issgraph-store.json").read_text())
+    del meta["default_graph"]
+    (older / "issgraph-store.json").write_text(json.dumps(meta))
+    config = Config(store=str(older))
+    engine = make_engine(load(config), config, prefixes_for(config.base_iri))
+    assert engine.served_default is not None and _default_graph(older) == set()
+    answer = json.loads(engine.run(QueryJob(COUNT, "SELECT"), BY_NAME["json"]).body)
+    assert int(answer["results"]["bindings"][0]["n"]["value"]) == len(_served_default(dataset))
+
+
 def test_directory_store_refuses_another_base_or_a_plain_directory(directory, tmp_path):
     env_base = subprocess.run([sys.executable, "-m", "issgraph.cli", "query", "--store", str(directory), COUNT],
                               cwd=ROOT, capture_output=True, text=True,

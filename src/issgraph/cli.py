@@ -134,7 +134,7 @@ def cmd_load(args) -> int:
         if not is_url(args.into) and (not config.validate_on_start or known_valid(sources.hash, cache_dir)):
             # Nothing to validate: parse straight into the on-disk store, with no copy in memory.
             store = new_directory_store(args.into)
-            print(finish_directory_store(store, load(config, sources, into=store), args.into))
+            print(finish_directory_store(store, load(config, sources, into=store, default_copy=True), args.into))
             return EXIT_OK
         dataset = load(config, sources)
     except LoadError as err:

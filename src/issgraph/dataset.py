@@ -37,6 +37,7 @@ class Held:
 
     kind = "memory"
     endpoint: str | None = None          # a remote store's SPARQL endpoint, where queries go instead
+    default_stored = False               # the served default graph is given per query (see stores.Directory)
     origin = ""                          # where the graphs were read from, for the start-up line
 
     def __init__(self, store: ox.Store):
@@ -204,32 +205,38 @@ class Sources:
         self.modified = datetime.fromtimestamp(int(max(mtimes)), tz=timezone.utc)
 
 
-def load(config: Config, sources: Sources | None = None, into: ox.Store | None = None) -> Dataset:
+def load(config: Config, sources: Sources | None = None, into: ox.Store | None = None,
+         default_copy: bool = False) -> Dataset:
     """Parse the three source files named by the config into a store (a new in-memory one unless
-    `into` is given) and add the inferred graph computed from them. (`stores.load` opens a
+    `into` is given) and add the inferred graph computed from them; with `default_copy`, the served
+    default graph (data, ontology, inferred) is also written as the store's own default graph
+    (what an on-disk store answers from: see `stores.finish_directory_store`). (`stores.load` opens a
     configured store instead, and is what the app and the CLI call.) A config naming a store is
     refused: reading the files instead of the store it names would answer from other graphs."""
     if config.store is not None:
         raise ValueError(f"dataset.load reads the source files; the store {config.store!r} is opened by stores.load")
     sources = sources or Sources(config)
     with collector_paused():
-        return _load(config, sources, into)
+        return _load(config, sources, into, default_copy)
 
 
-def _load(config: Config, sources: Sources, into: ox.Store | None) -> Dataset:
+def _load(config: Config, sources: Sources, into: ox.Store | None, default_copy: bool) -> Dataset:
     store = ox.Store() if into is None else into
     graphs = [ox.NamedNode(iri) for iri in config.graph_iris]
 
     def writer():
         """A new store, that nobody reads yet, is filled by a thread while the files are parsed;
         `into` keeps what it held on a syntax error: every file is parsed whole before any is stored."""
-        return BackgroundLoader(store) if into is None else nullcontext()
+        return BackgroundLoader(store) if into is None and not default_copy else nullcontext()
 
     with writer() as sink:
         parsed = [Loadable.turtle(data, path, g, bnode_prefix=prefix, new_base=config.base_iri, sink=sink)
                   for data, path, prefix, g in zip(sources.contents, sources.paths, ("d", "o", "s"), graphs)]
+    copied = {ox.NamedNode(iri) for iri in config.default_graph_iris} if default_copy else set()
     for document in parsed:
         document.store_in(store, bulk=into is not None)
+        if document.graph in copied:
+            document.store_in(store, bulk=into is not None, graph=ox.DefaultGraph())
     del parsed, document
     ontology = [q.triple for q in store.quads_for_pattern(None, None, None, graphs[1])]
     # The inference reads the data from the store's indexes (only the triples it uses); its graph
@@ -238,4 +245,6 @@ def _load(config: Config, sources: Sources, into: ox.Store | None) -> Dataset:
     with writer() as sink:
         graph = Loadable.triples(triples, graphs[3], sink=sink)
     graph.store_in(store, bulk=into is not None)
+    if graph.graph in copied:
+        graph.store_in(store, bulk=into is not None, graph=ox.DefaultGraph())
     return Dataset(config, Held(store), sources.hash, sources.modified)

@@ -139,8 +139,10 @@ class OxigraphEngine:
         self.max_rows = max_rows
         self.prefixes = prefixes
         self.context = build_context(dataset) if context is None else context   # JSON-LD's, as documents'
-        # The store keeps each graph once; the served default graph is their union, given per query.
-        self.served_default = [ox.NamedNode(g) for g in config.default_graph_iris]
+        # The store keeps each graph once; the served default graph is their union, given per query
+        # (None: an on-disk store that holds a copy of it as its own default graph).
+        self.served_default = (None if dataset.backend.default_stored
+                               else [ox.NamedNode(g) for g in config.default_graph_iris])
 
     @property
     def store(self) -> ox.Store:
@@ -152,7 +154,7 @@ class OxigraphEngine:
             options["base_iri"] = job.base_iri
         if job.default_graphs is not None:
             options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-        elif not job.from_clause:
+        elif not job.from_clause and self.served_default is not None:
             options["default_graph"] = self.served_default
         if job.named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]

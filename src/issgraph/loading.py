@@ -157,16 +157,18 @@ class Loadable:
         self._write(plain())
         return self
 
-    def store_in(self, store: ox.Store, bulk: bool = False) -> None:
+    def store_in(self, store: ox.Store, bulk: bool = False, graph=None) -> None:
         """Add what is kept to its graph in `store` (the quads; the N-Triples too, unless they
-        went to a sink). `bulk`: through the bulk loader, for an on-disk store; an in-memory
-        store is filled faster, and answers faster after, from `load`."""
+        went to a sink), or to `graph` (a copy: the same nodes, blank ones included). `bulk`:
+        through the bulk loader, for an on-disk store; an in-memory store is filled faster, and
+        answers faster after, from `load`."""
         for text in self.texts:
-            add_ntriples(store, text, self.graph, bulk)
-        store.bulk_extend(self.quads)
+            add_ntriples(store, text, graph or self.graph, bulk)
+        quads = self.quads if graph is None else [ox.Quad(q.subject, q.predicate, q.object, graph) for q in self.quads]
+        store.bulk_extend(quads)
 
 
-def add_ntriples(store: ox.Store, text: bytes, graph: ox.NamedNode, bulk: bool = False) -> None:
+def add_ntriples(store: ox.Store, text: bytes, graph, bulk: bool = False) -> None:
     """N-Triples that Oxigraph wrote added to `graph`, parsed leniently: they hold only terms its
     strict parser accepted (and no blank node, which the store's loader would rename)."""
     (store.bulk_load if bulk else store.load)(text, format=NTRIPLES, to_graph=graph, lenient=True)
