@@ -147,8 +147,8 @@ def finish_directory_store(store: ox.Store, dataset: Dataset, target: str | Path
 
     Besides the four named graphs, the store holds the served default graph (data ∪ ontology ∪
     inferred, the same nodes) as its own default graph, written by both writers: on disk a query
-    on it is answered 1.3-2.3x faster than on the three graphs given per query (bench/scale.py,
-    1M triples), at about 1.5x the disk space. A store written before says so by lacking
+    on it is answered 1.1-2.4x faster than on the three graphs given per query (bench/scale.py,
+    1M triples), for 1.4x the disk space. A store written before says so by lacking
     `default_graph` in its record, and is queried as before."""
     store.flush()
     store.optimize()
