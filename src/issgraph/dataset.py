@@ -222,7 +222,9 @@ def load(config: Config, sources: Sources | None = None, into: ox.Store | None =
 
 def _load(config: Config, sources: Sources, into: ox.Store | None, default_copy: bool) -> Dataset:
     store = ox.Store() if into is None else into
+    bulk = into is not None
     graphs = [ox.NamedNode(iri) for iri in config.graph_iris]
+    copied = set(config.default_graph_iris) if default_copy else set()
 
     def writer():
         """A new store, that nobody reads yet, is filled by a thread while the files are parsed;
@@ -232,11 +234,8 @@ def _load(config: Config, sources: Sources, into: ox.Store | None, default_copy:
     with writer() as sink:
         parsed = [Loadable.turtle(data, path, g, bnode_prefix=prefix, new_base=config.base_iri, sink=sink)
                   for data, path, prefix, g in zip(sources.contents, sources.paths, ("d", "o", "s"), graphs)]
-    copied = {ox.NamedNode(iri) for iri in config.default_graph_iris} if default_copy else set()
     for document in parsed:
-        document.store_in(store, bulk=into is not None)
-        if document.graph in copied:
-            document.store_in(store, bulk=into is not None, graph=ox.DefaultGraph())
+        document.store_in(store, bulk, copy_to_default=document.graph.value in copied)
     del parsed, document
     ontology = [q.triple for q in store.quads_for_pattern(None, None, None, graphs[1])]
     # The inference reads the data from the store's indexes (only the triples it uses); its graph
@@ -244,7 +243,5 @@ def _load(config: Config, sources: Sources, into: ox.Store | None, default_copy:
     triples = sorted(inferred(StoredGraph(store, graphs[0]), ontology, config.base_iri), key=lambda t: str(t.subject))
     with writer() as sink:
         graph = Loadable.triples(triples, graphs[3], sink=sink)
-    graph.store_in(store, bulk=into is not None)
-    if graph.graph in copied:
-        graph.store_in(store, bulk=into is not None, graph=ox.DefaultGraph())
+    graph.store_in(store, bulk, copy_to_default=graphs[3].value in copied)
     return Dataset(config, Held(store), sources.hash, sources.modified)

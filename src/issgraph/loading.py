@@ -157,15 +157,16 @@ class Loadable:
         self._write(plain())
         return self
 
-    def store_in(self, store: ox.Store, bulk: bool = False, graph=None) -> None:
+    def store_in(self, store: ox.Store, bulk: bool = False, copy_to_default: bool = False) -> None:
         """Add what is kept to its graph in `store` (the quads; the N-Triples too, unless they
-        went to a sink), or to `graph` (a copy: the same nodes, blank ones included). `bulk`:
-        through the bulk loader, for an on-disk store; an in-memory store is filled faster, and
-        answers faster after, from `load`."""
-        for text in self.texts:
-            add_ntriples(store, text, graph or self.graph, bulk)
-        quads = self.quads if graph is None else [ox.Quad(q.subject, q.predicate, q.object, graph) for q in self.quads]
-        store.bulk_extend(quads)
+        went to a sink), and with `copy_to_default` to the store's default graph as well (the
+        same nodes, blank ones included). `bulk`: through the bulk loader, for an on-disk store;
+        an in-memory store is filled faster, and answers faster after, from `load`."""
+        for graph in (self.graph, ox.DefaultGraph()) if copy_to_default else (self.graph,):
+            for text in self.texts:
+                add_ntriples(store, text, graph, bulk)
+            store.bulk_extend(self.quads if graph is self.graph
+                              else [ox.Quad(q.subject, q.predicate, q.object, graph) for q in self.quads])
 
 
 def add_ntriples(store: ox.Store, text: bytes, graph, bulk: bool = False) -> None:

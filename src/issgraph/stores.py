@@ -126,9 +126,9 @@ def write_into(dataset: Dataset, target: str, timeout: float = 300.0, param: str
             request("PUT", url, body, {"Content-Type": NTRIPLES}, timeout, auth).close()
         return f"{_count(dataset)} triples in {len(dataset.config.graph_iris)} graphs put into {target} (Graph Store Protocol)"
     store = new_directory_store(target)
-    store.bulk_extend(dataset.quads())
-    for iri in dataset.config.default_graph_iris:      # the default graph's copy (finish_directory_store)
-        Loadable.triples(dataset.graph(iri), ox.DefaultGraph()).store_in(store, bulk=True)
+    for iri in dataset.config.graph_iris:      # each graph read once; the default graph's copy too (finish_directory_store)
+        Loadable.triples(dataset.graph(iri), ox.NamedNode(iri)).store_in(
+            store, bulk=True, copy_to_default=iri in dataset.config.default_graph_iris)
     return finish_directory_store(store, dataset, target)
 
 
