@@ -154,9 +154,14 @@ def headline_text(results: dict) -> list[str]:
             f"(without them {_rps(r.get('rps_alone'))} req/s)" for r in slow) + ".")
     mem = results.get("server_memory") or {}
     if "issgraph" in mem:
+        busy = (results.get("server_memory_busy") or {}).get("issgraph")
+        when = (f" {results['idle_wait_s']:.0f} s after the runs, its idle evaluators retired"
+                if results.get("idle_wait_s") else "")
         out.append(f"- **memory after the runs**: issgraph {mem['issgraph']['pss']:.0f} MB PSS in "
-                   f"{mem['issgraph']['processes']} processes (goal ≤ 150 MB: "
-                   f"{_verdict(mem['issgraph']['pss'] <= 150)}), Oxigraph {mem.get('Oxigraph', {}).get('pss', 0):.0f} MB.")
+                   f"{mem['issgraph']['processes']} processes{when} (goal ≤ 150 MB: "
+                   f"{_verdict(mem['issgraph']['pss'] <= 150)})"
+                   + (f"; right after the last run {busy['pss']:.0f} MB in {busy['processes']} processes" if busy else "")
+                   + f"; Oxigraph {mem.get('Oxigraph', {}).get('pss', 0):.0f} MB.")
     start = results.get("startup")
     if start:
         out.append("- **start to first answer**: " + ", ".join(
@@ -168,12 +173,20 @@ def _processes_section(results: dict) -> list[str]:
     procs = results.get("server_processes") or []
     if not procs:
         return []
+    busy = results.get("server_processes_busy") or []
+    wait = results.get("idle_wait_s")
     L = ["## Memory by process", "",
-         "After the runs, each process of each server: PSS (its share of pages shared with the others), RSS, "
-         "and its role.", "", "| server | role | pid | PSS MB | RSS MB |", "|---|---|--:|--:|--:|"]
-    for p in procs:
-        L.append(f"| {p['server']} | {p['role']} | {p['pid']} | {p['pss']:.1f} | {p['rss']:.1f} |")
-    return L + [""]
+         "Each process of each server: PSS (its share of pages shared with the others), RSS, and its role; "
+         + (f"right after the last run, and again {wait:.0f} s later, when issgraph's evaluators idle for "
+            "`evaluator_idle_seconds` have exited (one per worker stays, forked afresh)." if busy and wait
+            else "after the runs."), ""]
+    for title, rows in (([("right after the runs", busy), (f"{wait:.0f} s later", procs)]) if busy and wait
+                        else [("after the runs", procs)]):
+        L += [f"{title}:", "", "| server | role | pid | PSS MB | RSS MB |", "|---|---|--:|--:|--:|"]
+        for p in rows:
+            L.append(f"| {p['server']} | {p['role']} | {p['pid']} | {p['pss']:.1f} | {p['rss']:.1f} |")
+        L.append("")
+    return L
 
 
 def _slow_section(results: dict) -> list[str]:

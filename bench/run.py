@@ -23,6 +23,13 @@ from common import (BENCH, OUT, free_port, load_average, log, machine, median, s
                     versions)
 
 
+def idle_wait_s() -> float:
+    """Seconds after the runs before memory is read again: issgraph's idle evaluators exit after
+    `evaluator_idle_seconds` (its reaper looks every few seconds), as on a server falling quiet."""
+    from issgraph.config import Config
+    return Config().evaluator_idle_seconds + 10
+
+
 def _levels(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
@@ -190,8 +197,12 @@ def findings(results: dict) -> list[str]:
                    "accept and keeps a worker busy until the client's FIN; Oxigraph keeps connections alive.")
     mem = results.get("server_memory") or {}
     if "issgraph" in mem and "Oxigraph" in mem:
+        busy = (results.get("server_memory_busy") or {}).get("issgraph")
         out.append(f"- Memory after the runs: issgraph {mem['issgraph']['pss']:.0f} MB PSS over "
-                   f"{mem['issgraph']['processes']} processes, Oxigraph {mem['Oxigraph']['pss']:.0f} MB in 1 process.")
+                   f"{mem['issgraph']['processes']} processes once its idle evaluators exited"
+                   + (f" ({busy['pss']:.0f} MB over {busy['processes']} right after the last run: each evaluator "
+                      "that answered holds what its heap gained)" if busy else "")
+                   + f", Oxigraph {mem['Oxigraph']['pss']:.0f} MB in 1 process.")
     return out
 
 
@@ -243,6 +254,15 @@ def http_part(args, results: dict, save) -> None:
                     f"{row['slow_connections']} slow connections (p99 {row['p99_ms']:.1f} ms)")
         results["load_after"] = load_average()
         results["workers_seen"] = len(isg.children())
+        results["server_memory_busy"] = {"issgraph": isg.memory_mb(), "Oxigraph": oxi.memory_mb()}
+        results["server_processes_busy"] = [dict(p, server="issgraph") for p in isg.processes()] + \
+            [dict(p, server="Oxigraph") for p in oxi.processes()]
+        save()
+        idle = idle_wait_s()
+        log(f"memory right after the runs: issgraph {results['server_memory_busy']['issgraph']['pss']:.0f} MB PSS; "
+            f"waiting {idle:.0f} s for idle evaluators to retire")
+        time.sleep(idle)
+        results["idle_wait_s"] = idle
         results["server_memory"] = {"issgraph": isg.memory_mb(), "Oxigraph": oxi.memory_mb()}
         results["server_processes"] = [dict(p, server="issgraph") for p in isg.processes()] + \
             [dict(p, server="Oxigraph") for p in oxi.processes()]

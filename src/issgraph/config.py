@@ -43,6 +43,7 @@ class Config:
     max_rows: int = 10000              # results beyond this are cut, and the response says so
     max_request_bytes: int = 1 << 20   # whole request bodies beyond this get 413
     evaluators: int = 1                # evaluator processes per web worker (one per request thread)
+    evaluator_idle_seconds: float = 30.0  # an evaluator idle this long exits, all but one per worker; 0: never
     workers: int = 0                   # web worker processes of `issgraph serve`; 0: one per CPU
     validate_on_start: bool = True
     log_level: str = "info"            # issgraph's logs (JSON lines): debug, info, warning, error

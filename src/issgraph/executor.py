@@ -3,6 +3,12 @@
 rdflib has no timeout, Oxigraph none from Python, and a Python thread cannot be stopped:
 each web worker keeps one forked evaluator, cut off from the network, and kills and
 replaces it when a query outlives its limit. The worker itself never blocks past the limit.
+
+The pool grows to its size under load and shrinks again when load falls: an evaluator idle for
+`idle_seconds` exits, down to one per worker, and is forked again when a burst needs it (a fork
+costs about a millisecond; an idle evaluator ~14 MB PSS after the bench, eight of them half the
+server's memory: bench/RESULTS.md). Pools of processes do the same where memory matters
+(php-fpm's `ondemand` manager, Apache's `MaxSpareServers`).
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import resource
 import select
 import signal
 import socket
+import stat
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -84,6 +91,29 @@ def _die_with_parent() -> None:
         pass
 
 
+def _drop_inherited_sockets(keep: int) -> None:
+    """In a new evaluator: replace every socket it inherited from its worker (the listening socket,
+    clients' connections, the pipes to its siblings), but its own pipe and stdio, by /dev/null.
+
+    A worker forks evaluators while it serves (a replacement, a pool growing again): a copy of a
+    client's connection held here would keep it open after the worker closes it, and that client
+    would wait for an end that never comes. /dev/null rather than a plain close, so that no
+    descriptor number the worker's objects still name is freed for reuse."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:          # no /proc (not Linux): nothing to go by
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in fds:
+        if fd > 2 and fd not in (keep, null):
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.dup2(null, fd, inheritable=False)
+            except OSError:
+                pass
+    os.close(null)
+
+
 def _too_big(size: int, limit: int) -> str:
     return (f"the answer is {size / 1e6:.1f} MB, more than the {limit / 1e6:.1f} MB this service sends at once; "
             "ask for fewer rows (LIMIT) or columns")
@@ -92,6 +122,7 @@ def _too_big(size: int, limit: int) -> str:
 def _child_main(conn: Connection, engine, memory_limit: int | None, isolate: Callable[[], str]) -> None:
     """The evaluator loop: read (job, format) pairs, answer each, exit on EOF."""
     _die_with_parent()
+    _drop_inherited_sockets(conn.fileno())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if memory_limit:
@@ -150,12 +181,15 @@ class _Evaluator:
                 os._exit(0)
         child.close()
         self.pid, self.conn, self.owner = pid, Connection(parent.detach()), os.getpid()
+        self.idle_since = time.monotonic()
+        self.used = False
         self._poller = select.poll()      # one poller per pipe: Connection.poll builds a selector each call
         self._poller.register(self.conn.fileno(), select.POLLIN)
         log.debug("evaluator %d started", pid)
 
     def send(self, job: QueryJob, fmt: Format, max_bytes: int = 0) -> None:
         """Hand one job to the evaluator."""
+        self.used = True
         fields = (job.text, job.form, job.default_graphs, job.named_graphs, job.base_iri, job.from_clause, job.parse_only)
         self.conn.send_bytes(pickle.dumps((fields, fmt.name, max_bytes), protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -187,8 +221,10 @@ class Executor:
     def __init__(self, engine_factory: Callable[[], object], timeout: float, size: int = 1,
                  memory_limit: int | None = 4 << 30, isolate: Callable[[], str] | None = None,
                  on_event: Callable[..., None] | None = None,
-                 per_client: int = 0, max_answer_bytes: int = 0, recycle_after_bytes: int = 0):
-        """`per_client`: evaluators one client address may hold at once (0: all but one);
+                 per_client: int = 0, max_answer_bytes: int = 0, recycle_after_bytes: int = 0,
+                 idle_seconds: float = 0.0):
+        """`idle_seconds`: an evaluator idle that long exits, all but the last (0: they stay);
+        `per_client`: evaluators one client address may hold at once (0: all but one);
         `max_answer_bytes`: larger answers are refused in the evaluator; `recycle_after_bytes`: an
         evaluator that produced a larger answer is replaced (its memory returns to the system);
         `on_event`: told of timeouts and restarts (for metrics)."""
@@ -204,6 +240,8 @@ class Executor:
         self.recycle_after_bytes = recycle_after_bytes
         self._lock = threading.Lock()
         self._owner = os.getpid()
+        self.idle_seconds = idle_seconds
+        self._reaper_of = 0                  # the process whose reaper thread runs (threads do not survive fork)
         self._event = on_event or (lambda name, reason="": None)   # for metrics: timeouts, restarts
 
     def _take(self) -> _Evaluator:
@@ -215,6 +253,51 @@ class Executor:
             if self._engine is None:
                 self._engine = self._factory()
         return _Evaluator(self._engine, self.memory_limit, self._isolate)
+
+    def retire_idle(self, now: float | None = None) -> int:
+        """Stop the evaluators idle for `idle_seconds` or more; returns how many stopped. The idle
+        list is a stack, so the longest idle are at its bottom. When all of them are, and the last
+        has answered since it was forked, a fresh one takes its place: what an evaluator's heap
+        gained from its answers is its own (malloc_trim frees little of it), a new fork shares its
+        worker's pages — on an idle server it holds ~6 MB less."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if self._owner != os.getpid() or not self.idle_seconds:
+                return 0
+            n = 0
+            while n < len(self._idle) and now - self._idle[n].idle_since >= self.idle_seconds:
+                n += 1
+            renew = n == len(self._idle) and n > 0 and self._idle[-1].used
+            candidates = self._idle[:n if renew else min(n, len(self._idle) - 1)]
+        fresh = None
+        if renew:                            # forked first, so the pool is never empty meanwhile
+            try:
+                fresh = _Evaluator(self._engine, self.memory_limit, self._isolate)
+            except OSError as err:          # no process to spare now: keep the last one
+                log.warning("no fresh evaluator for the idle ones: %s", err)
+                candidates = candidates[:-1]
+        with self._lock:                     # those taken by a query meanwhile stay in use
+            retired = [e for e in candidates if e in self._idle]
+            self._idle = ([fresh] if fresh else []) + [e for e in self._idle if e not in retired]
+        for evaluator in retired:
+            evaluator.stop()
+            log.debug("evaluator %d retired after %.0f s idle", evaluator.pid, now - evaluator.idle_since)
+        return len(retired)
+
+    def _watch_idle(self) -> None:
+        """Start this process's reaper thread once, when an evaluator first goes back to the pool
+        (not in prestart: the worker forks its first evaluators before it has a thread)."""
+        if not self.idle_seconds or self._reaper_of == os.getpid():
+            return
+        self._reaper_of = os.getpid()
+        period = max(0.1, min(5.0, self.idle_seconds / 4))
+
+        def reap() -> None:
+            while True:
+                time.sleep(period)
+                self.retire_idle()
+
+        threading.Thread(target=reap, name="evaluator-reaper", daemon=True).start()
 
     def prestart(self) -> None:
         """Fork every evaluator now, while this process has a single thread (safe to fork)."""
@@ -334,8 +417,10 @@ class Running:
                 log.info("evaluator %d replaced after an answer of %d bytes", self.evaluator.pid, len(value[0]))
                 ex._event("evaluator_restart", "big-answer")
             else:
+                self.evaluator.idle_since = time.monotonic()
                 with ex._lock:
                     ex._idle.append(self.evaluator)
+                ex._watch_idle()
         finally:
             self._release()
         if kind == "ok":

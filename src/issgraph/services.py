@@ -39,7 +39,8 @@ class Services:
                                  memory_limit=config.evaluator_memory or ceilings(1, config.evaluators)[0],
                                  per_client=config.max_client_evaluations,
                                  max_answer_bytes=config.max_answer_bytes,
-                                 recycle_after_bytes=config.recycle_after_bytes)
+                                 recycle_after_bytes=config.recycle_after_bytes,
+                                 idle_seconds=config.evaluator_idle_seconds)
         # Hints name the unknown terms of a query whose answer is empty, looked up in this process's
         # own store; a store behind a remote endpoint is not asked.
         hints = None if dataset.backend.endpoint else TermHints(
