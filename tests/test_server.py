@@ -318,3 +318,18 @@ def test_the_server_runs_uvloop_and_whole_graph_constructs_answer_every_time():
         assert "event loop uvloop" in srv.log_text()
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("kind", ["granian", "gunicorn"])
+def test_the_startup_lines_are_in_the_log_before_the_first_answer(kind):
+    """What the server says at start (what it serves, on which loop) is written before it listens:
+    info lines are batched for a quarter second, and the server's main process, waiting in
+    granian's or gunicorn's loop, could hold them for seconds (CI once read an empty log)."""
+    srv = Server("--workers", "1", "--timeout", "5", "--server", kind)
+    try:
+        text = srv.log_text()           # read at once: the server has just answered its first request
+        assert '"serving ' in text and "triples" in text, text
+        if kind == "granian":
+            assert "event loop uvloop" in text, text
+    finally:
+        srv.stop()

@@ -381,6 +381,12 @@ def configure_logging(level: str) -> None:
     logger.setLevel(level.upper())
 
 
+def flush_logs() -> None:
+    """Write the batched log lines now: before a process waits in a server's loop, where the
+    writer thread may not run for seconds (a server's start lines belong in the log before it answers)."""
+    _LINES.flush()
+
+
 def health() -> tuple[int, list, bytes]:
     """Liveness: the process answers."""
     return 200, NO_STORE, b'{"status": "ok"}\n'

@@ -15,8 +15,8 @@ from .config import Config
 from .dataset import LoadError
 from .stores import load
 from .memory import ceilings, connections_that_fit, machine_memory
-from .operations import (MULTIPROC_ENV, configure_logging, prepare_multiprocess, remove_multiprocess_dir,
-                         worker_exited)
+from .operations import (MULTIPROC_ENV, configure_logging, flush_logs, prepare_multiprocess,
+                         remove_multiprocess_dir, worker_exited)
 from .validation import validate_cached
 
 log = logging.getLogger("issgraph")
@@ -155,6 +155,7 @@ def _serve_granian(app, config: Config, host: str, port: int, workers: int) -> i
     loop = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
     log.info("granian: %d workers, event loop %s", workers, loop)
     header_ms = max(1, min(60_000, int(config.header_timeout * 1000)))
+    flush_logs()
     Granian("issgraph.server:_granian_app", address=host, port=port, interface=Interfaces.RSGI,
             workers=workers, factory=True, log_level="warning", respawn_failed_workers=True, loop=Loops(loop),
             http=HTTPModes.http1, websockets=False, backlog=max(128, config.max_connections),
@@ -211,6 +212,7 @@ def _serve(config: Config, dataset, host: str, port: int, workers: int | None, w
     if server == "granian":
         return _serve_granian(app, config, host, port, workers)
     _plain_error_pages()
+    flush_logs()
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         "workers": workers,
