@@ -57,6 +57,22 @@ def _limit_open_files(limits: tuple[int, int]):
     return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limits)
 
 
+def process_tree() -> tuple[dict[int, list[int]], dict[int, int]]:
+    """This machine's processes as /proc lists them: children by parent id, resident bytes by id."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:             # it ended meanwhile
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * page
+    return children, rss
+
+
 class Server:
     """`issgraph serve` (granian by default) in a subprocess on a free loopback port."""
 

@@ -15,7 +15,7 @@ from issgraph.engine import Answer, QueryJob
 from issgraph.executor import Executor, QueryTimeout
 from issgraph.formats import BY_NAME
 
-from .conftest import Server
+from .conftest import Server, process_tree
 
 JSON = BY_NAME["json"]
 
@@ -131,14 +131,7 @@ def test_a_runaway_on_a_regrown_pool_still_stops_at_the_limit():
 
 def _evaluators_of(server: Server) -> list[int]:
     """The grandchildren of the server's main process: the evaluators of its web worker."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            children.setdefault(ppid, []).append(int(entry))
+    children, _ = process_tree()
     return [e for w in children.get(server.proc.pid, []) for e in children.get(w, [])]
 
 

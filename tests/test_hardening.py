@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from .conftest import Server
+from .conftest import Server, process_tree
 
 QUICK = {"query": "ASK { ?s ?p ?o }"}
 
@@ -266,18 +266,7 @@ def test_100000_distinct_requests_keep_the_answer_cache_within_its_bound(config,
 
 def _tree_rss(root: int) -> int:
     """Resident bytes of a process and all its descendants."""
-    import os
-
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    children, rss = process_tree()
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
@@ -515,17 +504,8 @@ def test_the_server_logs_and_applies_its_memory_ceilings(plain):
     log = plain.log_text()
     found = re.search(r"memory ceilings: (\d+) MiB per evaluator \(address space\), (\d+) MiB per web worker", log)
     assert found, log[-2000:]
-    import os
-
     limit = int(found.group(1)) << 20
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            children.setdefault(ppid, []).append(int(entry))
+    children, _ = process_tree()
     evaluators, stack = [], list(children.get(plain.proc.pid, []))
     while stack:
         pid = stack.pop()
