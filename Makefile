@@ -46,11 +46,14 @@ virtuoso:
 # Every test on the default engine (Oxigraph), then again on the pure-rdflib engine every test
 # whose answer an engine gives: both engines must give the same answers to the same requests.
 # Left out of the second run: what no engine takes part in (the browser's scripts and layout,
-# containers, releases and hashes, metrics, the import layers, text folding, skolem IRIs) and the
-# remote stores (they answer for themselves).
+# containers, releases and hashes, metrics, the import layers, text folding, skolem IRIs, the
+# query guard, the outgoing-request guard, loading, and the result writers, whose tests name the
+# engines they compare themselves) and the remote stores (they answer for themselves).
 RDFLIB_SKIP := --ignore-glob='tests/test_browser*.py' --ignore=tests/test_stores.py --ignore=tests/test_deploy.py \
 	--ignore=tests/test_releases.py --ignore=tests/test_published.py --ignore=tests/test_operations.py \
-	--ignore=tests/test_architecture.py --ignore=tests/test_text.py --ignore=tests/test_skolem.py
+	--ignore=tests/test_architecture.py --ignore=tests/test_text.py --ignore=tests/test_skolem.py \
+	--ignore=tests/test_guard.py --ignore=tests/test_netguard.py --ignore=tests/test_loading.py \
+	--ignore=tests/test_results.py
 test: $(VENV)/.installed-test browser virtuoso
 	$(BIN)/python -m pytest
 	ISSGRAPH_TEST_ENGINE=rdflib $(BIN)/python -m pytest $(RDFLIB_SKIP)
