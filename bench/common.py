@@ -81,6 +81,8 @@ def versions() -> dict[str, str]:
         "issgraph": _version("issgraph"),
         "pyoxigraph": _version("pyoxigraph"),
         "oxigraph server": _command_version([tool("oxigraph"), "--version"]).removeprefix("oxigraph "),
+        "granian": _version("granian"),
+        "uvloop": _version("uvloop"),
         "gunicorn": _version("gunicorn"),
         "Flask": _version("flask"),
         "rdflib": _version("rdflib"),
