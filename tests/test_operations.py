@@ -165,6 +165,52 @@ def test_request_log_lines_are_json_whatever_the_client_sent_and_arrive_while_th
         srv.stop()
 
 
+def test_a_query_asked_again_is_logged_like_the_first_time_with_its_own_request_id():
+    """The real server (granian's front, where a kept answer is sent without the app): each answer
+    of the same query, asked by GET again and again, by POST, and once over 2 KiB long, has its
+    line with the request id its X-Request-Id header carries, the same route, path and query hash,
+    and miss until the answer is kept (on its second sighting, cache.py), then hit; a conditional
+    GET of the kept answer is a 304, also logged."""
+    import time
+
+    srv = Server("--workers", "1")
+    try:
+        long_query = QUERY + " #" + "x" * 2100
+        sent = []          # (request id answered, query, expected cache, expected status)
+        for n in range(4):
+            r = requests.get(srv.url + "/sparql", params={"query": QUERY}, timeout=10,
+                             headers={"Accept": "application/sparql-results+json"})
+            assert r.status_code == 200
+            etag = r.headers["ETag"]
+            sent.append((r.headers["X-Request-Id"], QUERY, "miss" if n < 2 else "hit", 200))
+        r = requests.post(srv.url + "/sparql", data={"query": QUERY}, timeout=10,
+                          headers={"Accept": "application/sparql-results+json"})
+        sent.append((r.headers["X-Request-Id"], QUERY, "miss", 200))
+        for n in range(3):
+            r = requests.get(srv.url + "/sparql", params={"query": long_query}, timeout=10,
+                             headers={"Accept": "application/sparql-results+json"})
+            sent.append((r.headers["X-Request-Id"], long_query, "miss" if n < 2 else "hit", 200))
+        r = requests.get(srv.url + "/sparql", params={"query": QUERY}, timeout=10,
+                         headers={"Accept": "application/sparql-results+json", "If-None-Match": f'"other", {etag}'})
+        assert r.status_code == 304
+        sent.append((r.headers["X-Request-Id"], QUERY, "hit", 304))
+        assert len({rid for rid, *_ in sent}) == len(sent)
+        deadline, lines = time.monotonic() + 5, {}
+        while time.monotonic() < deadline and len(lines) < len(sent):
+            lines = {l["request_id"]: l for l in map(json.loads, srv.log_text().splitlines())
+                     if l.get("event") == "request" and l["path"] == "/sparql"}
+            time.sleep(0.05)
+        for rid, query, cache, status in sent:
+            line = lines[rid]
+            assert (line["method"] in ("GET", "POST") and line["route"] == "/sparql" and line["status"] == status
+                    and line["cache"] == cache and line["query_hash"] == query_hash(query)), line
+            assert set(line) == {"time", "level", "pid", "event", "request_id", "method", "route", "path",
+                                 "status", "duration_ms", "cache", "query_hash"}
+        assert MARKER not in srv.log_text()
+    finally:
+        srv.stop()
+
+
 def test_the_line_writer_writes_in_batches_at_once_for_warnings_and_all_at_exit():
     import io
 

@@ -228,9 +228,11 @@ class Entrance:
 
     def _replay(self, hit, environ, start_response, head: bool):
         status, headers, data = hit
+        inm, ims = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
+        if inm is None and ims is None:           # not conditional: the answer as kept
+            return self._send(start_response, environ, status, headers, data, head)
         etag = next((v for k, v in headers if k == "ETag"), None)
         modified = next((v for k, v in headers if k == "Last-Modified"), None)
-        inm, ims = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
         if (etag is not None and inm is not None and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")])) \
                 or (inm is None and modified is not None and ims == modified):
             start_response("304 Not Modified", [(k, v) for k, v in headers if k in REPLAYED_304]

@@ -39,6 +39,17 @@ def client_address(scope_client: str) -> str:
     return host.strip("[]")
 
 
+def _wsgi_text(text: str) -> str:
+    """A path or query string as WSGI has it: latin-1 code points of its UTF-8 bytes."""
+    return text if text.isascii() else text.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+# The environ keys of the headers nearly every request has, made once (a fixed table: it cannot grow).
+_KEYS = {name: "HTTP_" + name.upper().replace("-", "_") for name in (
+    "host", "accept", "accept-language", "accept-encoding", "user-agent", "connection", "x-request-id",
+    "if-none-match", "if-modified-since", "origin", "referer", "cache-control")}
+
+
 class Front:
     """An RSGI app around a WSGI app; one per web worker."""
 
@@ -162,9 +173,9 @@ class Front:
         environ = {
             "REQUEST_METHOD": scope.method,
             "SCRIPT_NAME": "",
-            # WSGI carries the decoded path as latin-1 code points of its UTF-8 bytes.
-            "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
-            "QUERY_STRING": scope.query_string.encode("utf-8", "surrogateescape").decode("latin-1"),
+            # WSGI carries the decoded path as latin-1 code points of its UTF-8 bytes (ASCII: the same).
+            "PATH_INFO": _wsgi_text(scope.path),
+            "QUERY_STRING": _wsgi_text(scope.query_string),
             "SERVER_NAME": server_host.strip("[]"),
             "SERVER_PORT": server_port,
             "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
@@ -184,7 +195,7 @@ class Front:
             elif name in ("content-length", "transfer-encoding"):
                 continue
             else:
-                key = "HTTP_" + name.upper().replace("-", "_")
+                key = _KEYS.get(name) or "HTTP_" + name.upper().replace("-", "_")
                 environ[key] = f"{environ[key]},{value}" if key in environ else value
         if not environ["CONTENT_LENGTH"]:
             del environ["CONTENT_LENGTH"]
