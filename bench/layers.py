@@ -32,9 +32,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH, OUT, QUERIES, free_port, log, machine, median, versions  # noqa: E402
+from common import BASE, BENCH, OUT, QUERIES, free_port, log, machine, median, versions  # noqa: E402
 
 LAYERS = ("floor", "front", "entrance", "observed")
+# The one-row lookup of the distinct workload (workloads.py's "lookup <X> label"), for any resource.
+LOOKUP = 'SELECT ?l WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = "en") }}'
 FIXED_BODY = b'{"head":{"vars":["l"]},"results":{"bindings":[{"l":{"type":"literal","value":"x"}}]}}'
 FIXED_HEADERS = [("content-type", "application/sparql-results+json; charset=utf-8"),
                  ("x-request-id", "0123456789abcdef")]
@@ -102,9 +104,7 @@ def _requests():
     from workloads import JSON, UNIQUE_TAIL, GraphFacts
 
     q14 = (QUERIES / "q14-atv-persian-name.rq").read_text(encoding="utf-8")
-    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
-    lookups = [f'SELECT ?l WHERE {{ <{iri}> {label} ?l FILTER(LANG(?l) = "en") }}' + UNIQUE_TAIL
-               for iri in GraphFacts().subjects]
+    lookups = [LOOKUP.format(iri=iri) + UNIQUE_TAIL for iri in GraphFacts().subjects]
     ask = "ASK {}" + UNIQUE_TAIL
 
     def lines(texts, path):
@@ -122,11 +122,10 @@ def engine_lookup_us(n: int = 20000) -> float:
     from issgraph.server import prepare
 
     store = prepare(Config()).store
-    text = ('SELECT ?l WHERE { <https://w3id.org/issgraph/resource/Dragon> '
-            '<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = "en") } LIMIT %d')
+    text = LOOKUP.format(iri=BASE + "resource/Dragon") + " LIMIT "
     started = time.perf_counter()
     for i in range(n):
-        store.query(text % (1000 + i), use_default_graph_as_union=True).serialize(
+        store.query(text + str(1000 + i), use_default_graph_as_union=True).serialize(
             format=pyoxigraph.QueryResultsFormat.JSON)
     return (time.perf_counter() - started) / n * 1e6
 
@@ -136,10 +135,9 @@ def measure(rounds: int, seconds: int) -> dict:
     from servers import Server, issgraph_server, oxigraph_server
 
     loadgen.ensure_wrk()
-    servers = [Server(layer, free_port(), [sys.executable, __file__, "--serve", layer, "0"], "/sparql",
-                      OUT / "logs" / f"layer-{layer}.log") for layer in LAYERS]
-    for s in servers:
-        s.argv[-1] = str(s.port)
+    ports = {layer: free_port() for layer in LAYERS}
+    servers = [Server(layer, port, [sys.executable, __file__, "--serve", layer, str(port)], "/sparql",
+                      OUT / "logs" / f"layer-{layer}.log") for layer, port in ports.items()]
     full = issgraph_server(free_port(), None)
     full.name = "serve"
     oxi = oxigraph_server(free_port())

@@ -167,7 +167,7 @@ def test_request_log_lines_are_json_whatever_the_client_sent_and_arrive_while_th
 
 def test_a_query_asked_again_is_logged_like_the_first_time_with_its_own_request_id():
     """The real server (granian's front, where a kept answer is sent without the app): each answer
-    of the same query, asked by GET again and again, by POST, and once over 2 KiB long, has its
+    of the same query, asked by GET again and again, by POST, and again over 2 KiB long, has its
     line with the request id its X-Request-Id header carries, the same route, path and query hash,
     and miss until the answer is kept (on its second sighting, cache.py), then hit; a conditional
     GET of the kept answer is a 304, also logged."""

@@ -190,19 +190,19 @@ class Observed:
             self._record(environ, {"status": str(done[0])}, time.perf_counter() - started)
         return done
 
-    def _parts(self, method: str, path: str, query_string: str) -> tuple[str, str, str]:
+    def _parts(self, path: str, query_string: str) -> tuple[str, str, str]:
         """A GET's route and the fixed parts of its log line (its query is its query string's, as
         the entrance parses it)."""
         route = self.route_of(path)
-        query = _parsed_query(method, None, query_string, b"") if path == "/sparql" else None
-        return (route, *_line_parts(method, route, path, query))
+        query = _parsed_query("GET", None, query_string, b"") if path == "/sparql" else None
+        return (route, *_line_parts("GET", route, path, query))
 
     def _record(self, environ, seen: dict, seconds: float) -> None:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         query_string = environ.get("QUERY_STRING", "")
         hit = bool(environ.get(CACHE_HIT))
         if hit and method == "GET" and len(path) <= 256 and len(query_string) <= 2048:
-            route, fixed, hashed = self._get_parts(method, path, query_string)
+            route, fixed, hashed = self._get_parts(path, query_string)
         else:   # a first answer: its query is in the environ already, parsed by the entrance
             route, fixed, hashed = self.route_of(path), None, None
         status = seen.get("status", "500")
