@@ -42,16 +42,39 @@ def test_an_awaited_runaway_is_a_503_at_the_limit_and_its_evaluator_is_replaced(
         services.executor.close()
 
 
-def test_no_free_evaluator_at_once_sends_the_query_to_the_threaded_path(config, dataset):
+def test_a_query_finding_no_free_evaluator_waits_on_the_loop_and_is_answered_when_one_is_freed(config, dataset):
     services = Services(config.replace(evaluators=1), dataset)
     try:
         executor = services.executor
         assert executor.admission.acquire("127.0.0.9", time.monotonic() + 1)    # the only evaluator: taken
+
+        async def scene():
+            waiting = asyncio.ensure_future(services.queries.answer_async(_pq("ASK {}"), JSON, client="127.0.0.9"))
+            await asyncio.sleep(0.2)
+            assert not waiting.done() and executor.admission.waiting() == 1      # it waits, on this loop
+            executor.admission.release("127.0.0.9")
+            return await asyncio.wait_for(waiting, 5)
+
+        reply = asyncio.run(scene())
+        assert reply.status == 200 and b"true" in reply.body
+        assert (executor.admission.busy, executor.admission.waiting()) == (0, 0)
+    finally:
+        services.executor.close()
+
+
+def test_a_query_waiting_on_the_loop_past_its_time_limit_is_a_503_that_says_so(config, dataset):
+    services = Services(config.replace(evaluators=1, query_timeout=0.5), dataset)
+    try:
+        executor = services.executor
+        assert executor.admission.acquire("127.0.0.9", time.monotonic() + 1)
         try:
-            assert asyncio.run(services.queries.answer_async(_pq("ASK {}"), JSON, client="127.0.0.9")) is None
+            started = time.monotonic()
+            reply = asyncio.run(services.queries.answer_async(_pq("ASK {}"), JSON, client="127.0.0.9"))
+            elapsed = time.monotonic() - started
         finally:
             executor.admission.release("127.0.0.9")
-        assert asyncio.run(services.queries.answer_async(_pq("ASK {}"), JSON, client="127.0.0.9")).status == 200
+        assert reply.status == 503 and "busy" in reply.error and reply.headers.get("Retry-After") == "10", reply
+        assert 0.4 <= elapsed < 2.0 and executor.admission.waiting() == 0, elapsed
     finally:
         services.executor.close()
 

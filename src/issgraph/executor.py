@@ -12,6 +12,7 @@ server's memory: bench/RESULTS.md). Pools of processes do the same where memory 
 """
 from __future__ import annotations
 
+import collections
 import ctypes
 import logging
 import os
@@ -52,35 +53,137 @@ class EvaluatorsBusy(Exception):
         super().__init__(f"every evaluator this server may give you is busy; none became free within {seconds:g} s")
 
 
+class _Ticket:
+    """One request waiting for an evaluator: in a thread (`future` None) or on an event loop."""
+
+    __slots__ = ("client", "granted", "future", "loop", "thread")
+
+    def __init__(self, client: str, future=None, loop=None):
+        self.client, self.granted, self.future, self.loop = client, False, future, loop
+        self.thread = threading.get_ident()
+
+
+def _grant(future) -> None:
+    if not future.done():
+        future.set_result(True)
+
+
 class Admission:
     """Fair use of the evaluators: at most `per_client` at once for one client address, and a wait
-    bounded by a deadline; so a client's runaways leave an evaluator to everybody else."""
+    bounded by a deadline; so a client's runaways leave an evaluator to everybody else.
+
+    Those who wait are served first come, first served, whether they wait in a thread (`acquire`)
+    or on an event loop (`acquire_async`, granian's front: no thread is given to a request only
+    to wait): a freed evaluator is handed to the longest-waiting request whose client is under its
+    share. Written here rather than with asyncio's or threading's semaphores: neither waits across
+    threads and event loops at once, nor knows a per-client share."""
 
     def __init__(self, size: int, per_client: int):
         self.size, self.per_client = size, max(1, min(per_client, size))
         self.busy = 0
         self.by_client: dict[str, int] = {}
         self._cond = threading.Condition()
+        self._queue: collections.deque[_Ticket] = collections.deque()
+
+    def waiting(self) -> int:
+        """How many requests wait for an evaluator."""
+        with self._cond:
+            return len(self._queue)
+
+    def _free_for(self, client: str) -> bool:
+        return self.busy < self.size and self.by_client.get(client, 0) < self.per_client
+
+    def _take(self, client: str) -> None:
+        self.busy += 1
+        self.by_client[client] = self.by_client.get(client, 0) + 1
+
+    def _at_once_or_queued(self, client: str, deadline: float, ticket: Callable[[], _Ticket]) -> "bool | _Ticket":
+        """With the lock held: True when taken at once, False when the deadline has passed, else
+        the new ticket, queued."""
+        if self._free_for(client):
+            self._take(client)
+            return True
+        if deadline <= time.monotonic():
+            return False
+        queued = ticket()
+        self._queue.append(queued)
+        return queued
 
     def acquire(self, client: str, deadline: float) -> bool:
+        """An evaluator for `client`, waiting in this thread until `deadline` at most."""
         with self._cond:
-            while self.busy >= self.size or self.by_client.get(client, 0) >= self.per_client:
+            ticket = self._at_once_or_queued(client, deadline, lambda: _Ticket(client))
+            if isinstance(ticket, bool):
+                return ticket
+            while not ticket.granted:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
+                    self._queue.remove(ticket)
                     return False
                 self._cond.wait(remaining)
-            self.busy += 1
-            self.by_client[client] = self.by_client.get(client, 0) + 1
             return True
+
+    async def acquire_async(self, client: str, deadline: float) -> bool:
+        """`acquire` awaited on the running event loop: the wait holds no thread."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        with self._cond:
+            ticket = self._at_once_or_queued(client, deadline, lambda: _Ticket(client, loop.create_future(), loop))
+            if isinstance(ticket, bool):
+                return ticket
+        try:
+            await asyncio.wait((ticket.future,), timeout=max(0.0, deadline - time.monotonic()))
+        except BaseException:              # cancelled: a grant made meanwhile is given back
+            with self._cond:
+                if not ticket.granted:
+                    self._queue.remove(ticket)
+                    raise
+            self.release(client)
+            raise
+        with self._cond:
+            if ticket.granted:             # in time, or at the same moment as the deadline: kept
+                return True
+            self._queue.remove(ticket)
+            return False
 
     def release(self, client: str) -> None:
         with self._cond:
             self.busy -= 1
-            left = self.by_client[client] - 1
-            if left:
-                self.by_client[client] = left
-            else:
-                del self.by_client[client]
+            self._give_back(client)
+            self._hand_on()
+
+    def _give_back(self, client: str) -> None:
+        left = self.by_client[client] - 1
+        if left:
+            self.by_client[client] = left
+        else:
+            del self.by_client[client]
+
+    def _hand_on(self) -> None:
+        """With the lock held: free evaluators handed to the longest-waiting who may have one."""
+        threads = False
+        for ticket in list(self._queue):
+            if self.busy >= self.size:
+                break
+            if self.by_client.get(ticket.client, 0) >= self.per_client:
+                continue
+            self._take(ticket.client)
+            ticket.granted = True
+            self._queue.remove(ticket)
+            if ticket.future is None:
+                threads = True
+                continue
+            try:
+                if ticket.thread == threading.get_ident():
+                    ticket.loop.call_soon(_grant, ticket.future)
+                else:
+                    ticket.loop.call_soon_threadsafe(_grant, ticket.future)
+            except RuntimeError:           # its loop has closed: nobody is left to use the grant
+                ticket.granted = False
+                self.busy -= 1
+                self._give_back(ticket.client)
+        if threads:
             self._cond.notify_all()
 
 
@@ -339,14 +442,15 @@ class Executor:
             raise QueryError(_too_big(len(a.body), limit))
         return a
 
-    def try_start(self, job: QueryJob, fmt: Format, client: str = "-", max_bytes: int = 0,
-                  started: float | None = None) -> "Running | None":
-        """The job handed to a free evaluator at once, or None if this client must wait for one
-        (then `run` waits, fairly, in a thread). For an event loop: it waits for the readable
-        `Running.fileno()` within `Running.remaining()` seconds, then calls `finish()`, or `expire()`."""
+    async def start(self, job: QueryJob, fmt: Format, client: str = "-", max_bytes: int = 0,
+                    started: float | None = None) -> "Running":
+        """`run`'s start, awaited on an event loop: the job handed to an evaluator as soon as one is
+        free for this client (the wait holds no thread), within the time limit counted from
+        `started`; EvaluatorsBusy after it. The loop then waits for the readable `Running.fileno()`
+        within `Running.remaining()` seconds, and calls `finish()`, or `expire()`."""
         start = time.monotonic() if started is None else started
-        if not self.admission.acquire(client, 0.0):
-            return None
+        if not await self.admission.acquire_async(client, start + self.timeout):
+            raise EvaluatorsBusy(self.timeout)
         return self._send(job, fmt, client, max_bytes, start, self.timeout)
 
     def _send(self, job: QueryJob, fmt: Format, client: str, max_bytes: int, start: float,

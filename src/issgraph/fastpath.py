@@ -149,8 +149,8 @@ class Entrance:
     async def answer_async(self, environ, body: bytes):
         """A /sparql query answered on an event loop (granian's front): its evaluator's answer is
         awaited on the pipe instead of a thread waiting for it, which was the largest cost of a
-        query never seen before (a thread hand-off each way). Returns (status, headers, body), or
-        None for anything else — or when no evaluator is free at once — which then goes through
+        query never seen before (a thread hand-off each way); so is the wait for a free one.
+        Returns (status, headers, body), or None for anything else, which then goes through
         `__call__` in a thread, as every request did before; the answers are the same."""
         bound_lists(environ, self.config.max_accept_entries)
         method = environ["REQUEST_METHOD"]
@@ -170,8 +170,6 @@ class Entrance:
             environ["issgraph.body"] = body
         reply = await self.queries.answer_async(pq, environ.get("HTTP_ACCEPT"), request_id(environ),
                                                 environ.get("REMOTE_ADDR", "-"), started=environ.get("issgraph.arrived"))
-        if reply is None:
-            return None
         code, headers, data = _reply_parts(reply)
         if code < 400 and "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
             self._keep(cache_key(method, environ, body), _status_line(code), tuple(headers), data)

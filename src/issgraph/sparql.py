@@ -107,10 +107,9 @@ class QueryService:
         return self.run(job, fmt, request_id, client, max_bytes, started)
 
     async def answer_async(self, pq: ProtocolQuery, accept: str | None, request_id: str = "-", client: str = "-",
-                           max_bytes: int = 0, started: float | None = None) -> Reply | None:
-        """`answer` for an event loop: the evaluator's answer is awaited on its pipe, no thread waits.
-        None when no evaluator is free for this client at once: then call `answer` in a thread
-        (where the fair, bounded wait for one happens)."""
+                           max_bytes: int = 0, started: float | None = None) -> Reply:
+        """`answer` for an event loop: a free evaluator, then its answer, are awaited (on the
+        admission's queue, then on its pipe); no thread waits. The same replies as `answer`."""
         import asyncio
 
         step = self.prepare(pq, accept)
@@ -120,9 +119,7 @@ class QueryService:
         if self.inline and lookups.is_lookup(job.text):
             return self._here(job, fmt, request_id, client, max_bytes)
         try:
-            running = self.executor.try_start(job, fmt, client, max_bytes, started)
-            if running is None:
-                return None
+            running = await self.executor.start(job, fmt, client, max_bytes, started)
             loop = asyncio.get_running_loop()
             readable = loop.create_future()
             loop.add_reader(running.fileno(), lambda: readable.done() or readable.set_result(None))
