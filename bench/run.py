@@ -178,8 +178,8 @@ def findings(results: dict) -> list[str]:
                  f"{st['isg']['cpu_us']:,.0f} µs CPU per request; Oxigraph p50 {st['oxi']['p50_ms']:.2f} ms, "
                  f"{st['oxi']['rps']:,.0f} req/s, {st['oxi']['cpu_us']:,.0f} µs" for c_, st in floor]
         out.append("- `ASK {}` never seen before (" + "; ".join(parts) + "): the fixed cost of one uncached request "
-                   "(HTTP, Flask, protocol parsing, the guard, the round trip to the evaluator process) before any "
-                   "evaluation.")
+                   "(HTTP, issgraph's front, protocol parsing, the guard, negotiation, the round trip to the evaluator "
+                   "process) before any evaluation.")
     res = [s for n, s in rep.items() if n.startswith("resource") and s["isg"] and s["isg"].get("cpu_us")]
     queries = [s for n, s in rep.items() if s["isg"] and s["isg"].get("cpu_us") and
                (n.startswith("q") or n.startswith("timeline") or n.startswith("module"))]
@@ -189,7 +189,8 @@ def findings(results: dict) -> list[str]:
         if r_cpu > 1.3 * q_cpu:
             out.append(f"- Resource documents (`/resource/X`, built once and kept by issgraph) cost {r_cpu:,.0f} µs "
                        f"CPU per request ({r_rps:,.0f} req/s) against {q_cpu:,.0f} µs ({q_rps:,.0f} req/s) for a "
-                       f"repeated query: a kept query answer is replayed before Flask, a kept document is not.")
+                       f"repeated query; both are replayed from the answer cache, and a document is the larger answer "
+                       f"(KB/resp in the tables).")
     conn = results.get("issgraph_connection_header")
     if conn and conn.lower() == "close":
         out.append("- issgraph answers with `Connection: close` (gunicorn's sync workers), then waits for the client "
