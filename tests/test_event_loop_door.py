@@ -1,6 +1,6 @@
 """The query service awaited on an event loop (granian's front, `QueryService.answer_async`): the
 same answers as the threaded path, the time limit as real (the evaluator killed and replaced),
-and no evaluator free at once means "take the threaded path" rather than a wait on the loop."""
+and a wait for a free evaluator done on the loop too, ended at the same time limit."""
 from __future__ import annotations
 
 import asyncio
