@@ -184,6 +184,31 @@ def test_runaway_query_is_stopped_while_others_are_answered(server):
     assert again.status_code == 200
 
 
+def test_more_new_queries_at_once_than_evaluators_are_each_answered_with_their_own_answer(server):
+    """24 queries never seen before, from one address at once: most find no evaluator free and wait
+    (on granian, on its event loop); each gets a 200 with its own answer, none another's."""
+    n = 24
+    barrier = threading.Barrier(n)
+    got: dict[int, tuple[int, object]] = {}
+
+    def ask(i: int) -> None:
+        query = f"SELECT ?i WHERE {{ ?s a ?t . BIND({i} AS ?i) }} LIMIT 1"
+        barrier.wait(10)
+        r = requests.get(server.url + "/sparql", params={"query": query},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        got[i] = (r.status_code, r.json()["results"]["bindings"] if r.status_code == 200 else r.text)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(40)
+    assert sorted(got) == list(range(n))
+    for i, (status, rows) in got.items():
+        assert status == 200, (i, rows)
+        assert [row["i"]["value"] for row in rows] == [str(i)], (i, rows)
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU time (user + system) used so far by a process and all its descendants, from /proc."""
     import os
