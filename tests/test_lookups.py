@@ -40,6 +40,8 @@ NOT_LOOKUPS = [
     P + "SELECT * WHERE { res:Russia ?p ?o FILTER(" + "!" * 3000 + "true) }",  # long: the engine's crash inputs
     P + "SELECT * WHERE { res:Russia ?p ?o FILTER((((((((((1)))))))))) }",      # deep
     "DESCRIBE ?x WHERE { ?x ?p ?o }",
+    P + "ASK { res:Russi3a ?t }",           # two terms: not read as res:Russi3, a, ?t by cutting a name
+    P + "ASK { res:Russia ?pEXISTS } LIMIT 17",
 ]
 
 
