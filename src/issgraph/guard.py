@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin
 
 __all__ = ["GuardedQuery", "Limits", "QueryRejected", "check_query", "undeclared_prefix"]
@@ -374,4 +375,18 @@ class _Scanner:
         self.graphs[named].append(iri)
 
     def _resolve(self, iri):
-        return urljoin(self.base, iri) if self.base else iri
+        if not self.base:
+            return iri
+        if len(self.base) + len(iri) <= _JOIN_KEPT_CHARS:
+            return _joined(self.base, iri)
+        return urljoin(self.base, iri)
+
+
+_JOIN_KEPT_CHARS = 512      # longer pairs are joined each time, so the cache stays small (~1 MB at most)
+
+
+@lru_cache(maxsize=1024)
+def _joined(base: str, iri: str) -> str:
+    """urljoin, remembered: nearly every query declares the same few PREFIX IRIs against the same
+    base, and joining them was a third of the guard's time for a typical query."""
+    return urljoin(base, iri)
