@@ -149,11 +149,11 @@ class Admission:
 
     def release(self, client: str) -> None:
         with self._cond:
-            self.busy -= 1
-            self._give_back(client)
+            self._untake(client)
             self._hand_on()
 
-    def _give_back(self, client: str) -> None:
+    def _untake(self, client: str) -> None:
+        self.busy -= 1
         left = self.by_client[client] - 1
         if left:
             self.by_client[client] = left
@@ -162,6 +162,8 @@ class Admission:
 
     def _hand_on(self) -> None:
         """With the lock held: free evaluators handed to the longest-waiting who may have one."""
+        if not self._queue:
+            return
         threads = False
         for ticket in list(self._queue):
             if self.busy >= self.size:
@@ -181,8 +183,7 @@ class Admission:
                     ticket.loop.call_soon_threadsafe(_grant, ticket.future)
             except RuntimeError:           # its loop has closed: nobody is left to use the grant
                 ticket.granted = False
-                self.busy -= 1
-                self._give_back(ticket.client)
+                self._untake(ticket.client)
         if threads:
             self._cond.notify_all()
 
