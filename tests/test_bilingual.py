@@ -324,7 +324,8 @@ def test_the_figures_are_computed_from_the_graph(dataset):
     ns = dataset.config.base_iri + "ontology#"
     default = set(dataset.match())              # the served default graph: data, ontology, inferred
     assert f.triples == len(default)
-    assert (f.data_triples, f.ontology_triples) == (len(set(dataset.data)), len(set(dataset.ontology)))
+    assert (f.data_triples, f.ontology_triples, f.inferred_triples) == \
+        (len(set(dataset.data)), len(set(dataset.ontology)), len(set(dataset.inferred)))
     named = lambda t: isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(ns)
     classes = {t.subject for t in dataset.ontology if named(t) and t.predicate.value == rdf + "type"
                and t.object.value == owl + "Class"}
@@ -349,6 +350,9 @@ def test_home_ontology_and_dataset_show_the_same_figures_under_the_same_names(cl
         shown_dataset = {tr.get("id")[4:]: (int(tr.find("td").get("data-value")), _text(tr.find("th")))
                          for tr in dataset_page.iter("tr") if (tr.get("id") or "").startswith("fig-")}
         assert shown_home and set(shown_home) <= set(shown_dataset)
+        # The parts shown add up to the whole shown: the default graph is data, ontology and inferred.
+        parts = ("data_triples", "ontology_triples", "inferred_triples")
+        assert sum(shown_home[k][0] for k in parts) == shown_home["triples"][0]
         for key, (n, name) in shown_home.items():
             assert n == f[key] and shown_dataset[key] == (n, name), key
         assert {k: n for k, (n, _) in shown_dataset.items()} == f

@@ -26,6 +26,7 @@ PROPERTY_TYPES = {OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "Annot
 # The order the pages list them in, and the i18n word each one is called by everywhere.
 FIGURE_WORDS = {
     "triples": "fig_triples", "data_triples": "fig_data_triples", "ontology_triples": "fig_ontology_triples",
+    "inferred_triples": "fig_inferred_triples",
     "entities": "fig_entities", "classes_defined": "fig_classes_defined",
     "properties_defined": "fig_properties_defined", "datatypes_defined": "fig_datatypes_defined",
     "classes_used": "fig_classes_used", "properties_used": "fig_properties_used",
@@ -35,9 +36,10 @@ FIGURE_WORDS = {
 
 @dataclass(frozen=True)
 class Figures:
-    triples: int              # the default graph (data ∪ ontology), as the endpoint and the dumps hold it
+    triples: int              # the default graph (data ∪ ontology ∪ inferred), as the endpoint and the dumps hold it
     data_triples: int
     ontology_triples: int
+    inferred_triples: int     # what the data and ontology entail, computed at load (inference.py)
     entities: int             # IRIs under the graph's base that something is said about (void:entities)
     classes_defined: int      # named classes of the ontology (the /ontology "Classes" list)
     properties_defined: int   # named properties of the ontology
@@ -81,7 +83,8 @@ def figures(dataset: Dataset) -> Figures:
     counts = dict(zip(dataset.config.graph_iris, dataset.counts))
     return Figures(
         triples=stats["triples"], data_triples=counts[dataset.config.data_graph],
-        ontology_triples=counts[dataset.config.ontology_graph], entities=stats["entities"],
+        ontology_triples=counts[dataset.config.ontology_graph],
+        inferred_triples=counts[dataset.config.inferred_graph], entities=stats["entities"],
         classes_defined=kinds.count("class"), properties_defined=kinds.count("property"),
         datatypes_defined=kinds.count("datatype"), classes_used=stats["classes"],
         properties_used=stats["properties"], distinct_subjects=stats["distinctSubjects"],

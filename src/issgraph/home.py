@@ -11,7 +11,7 @@ from .views import RDF_TYPE, Site
 from .namespaces import DCTERMS
 
 # The figures the home page shows, by their one name (figures.FIGURE_WORDS), in this order.
-HOME_FIGURES = ("triples", "data_triples", "ontology_triples", "entities", "classes_defined", "properties_defined")
+HOME_FIGURES = ("triples", "data_triples", "ontology_triples", "inferred_triples", "entities", "classes_defined", "properties_defined")
 
 
 def size(figures: Figures, lang: str) -> list[dict]:

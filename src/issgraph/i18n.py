@@ -95,11 +95,11 @@ WORDS = {
     "file": ("File", "پرونده"),
     "media_type": ("Media type", "نوع رسانه"),
     "bytes": ("Bytes", "بایت"),
-    "dumps_intro": ("Turtle, N-Triples, JSON-LD and RDF/XML hold the default graph (data and ontology); "
-                    "N-Quads and TriG hold the three named graphs (data, ontology, shapes). "
+    "dumps_intro": ("Turtle, N-Triples, JSON-LD and RDF/XML hold the default graph (data, ontology and inferred); "
+                    "N-Quads and TriG hold the four named graphs (data, ontology, shapes, inferred). "
                     "Each file is also offered gzip-compressed; the same graph always gives the same bytes.",
-                    "Turtle، N-Triples، JSON-LD و RDF/XML گراف پیش‌فرض (داده‌ها و هستی‌شناسی) را دارند؛ "
-                    "N-Quads و TriG سه گراف نام‌دار (داده‌ها، هستی‌شناسی، شکل‌ها) را. "
+                    "Turtle، N-Triples، JSON-LD و RDF/XML گراف پیش‌فرض (داده‌ها، هستی‌شناسی و استنتاج‌شده‌ها) را دارند؛ "
+                    "N-Quads و TriG چهار گراف نام‌دار (داده‌ها، هستی‌شناسی، شکل‌ها، استنتاج‌شده‌ها) را. "
                     "هر پرونده به‌صورت فشرده با gzip هم عرضه می‌شود؛ گراف یکسان همیشه بایت‌های یکسان می‌دهد."),
     "dumps_cli": ("The same bytes from the command line:", "همین بایت‌ها از خط فرمان:"),
     "statements_rdf12": ("every fact statement with its passage and quote, in RDF 1.2 (each statement node "
@@ -133,9 +133,12 @@ WORDS = {
                    "پیوندی به انگلیسی و فارسی، هر یک با ارجاع به بندی که آن را بیان می‌کند."),
     "home_size": ("Size", "اندازه"),
     # The figures (figures.py): one name for each count, on every page that shows it.
-    "fig_triples": ("triples in the default graph (data and ontology)", "سه‌تایی در گراف پیش‌فرض (داده‌ها و هستی‌شناسی)"),
+    "fig_triples": ("triples in the default graph (data, ontology and inferred)",
+                    "سه‌تایی در گراف پیش‌فرض (داده‌ها، هستی‌شناسی و استنتاج‌شده‌ها)"),
     "fig_data_triples": ("triples of instance data", "سه‌تایی داده"),
     "fig_ontology_triples": ("triples of the ontology", "سه‌تایی هستی‌شناسی"),
+    "fig_inferred_triples": ("triples inferred from them (entailed types and properties, computed dates)",
+                             "سه‌تایی استنتاج‌شده از آن‌ها (نوع‌ها و ویژگی‌های نتیجه‌شده، تاریخ‌های محاسبه‌شده)"),
     "fig_entities": ("entities (IRIs of the graph described)", "موجودیت (نشانی‌های توصیف‌شدهٔ گراف)"),
     "fig_classes_defined": ("classes defined by the ontology", "کلاس تعریف‌شده در هستی‌شناسی"),
     "fig_properties_defined": ("properties defined by the ontology", "ویژگی تعریف‌شده در هستی‌شناسی"),
@@ -144,10 +147,6 @@ WORDS = {
     "fig_properties_used": ("properties used (void:properties)", "ویژگی به‌کاررفته (void:properties)"),
     "fig_distinct_subjects": ("distinct subjects", "نهاد متمایز"),
     "fig_distinct_objects": ("distinct objects", "مفعول متمایز"),
-    "home_triples": ("triples in the default graph (data and ontology)",
-                     "سه‌تایی در گراف پیش‌فرض (داده‌ها و هستی‌شناسی)"),
-    "home_data_triples": ("data triples", "سه‌تایی داده"),
-    "home_ontology_triples": ("ontology triples", "سه‌تایی هستی‌شناسی"),
     "home_entities": ("resources described", "منبع توصیف‌شده"),
     "home_classes": ("classes", "کلاس"),
     "home_properties": ("properties", "ویژگی"),
