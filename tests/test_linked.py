@@ -375,18 +375,20 @@ def test_ontology_page_is_a_reference(client):
 
 
 @pytest.mark.parametrize("term, query_var", [("date", "subject"), ("Country", "instance"), ("builder", "subject"),
-                                             ("Event", "instance"), ("SolarHijriDate", "value")])
+                                             ("Event", "instance"), ("SolarHijriDate", "value"),
+                                             ("AuxiliaryProperty", "instance")])
 def test_where_a_term_is_used_is_a_sparql_query(client, term, query_var):
     """The 'used in the data' link runs on the endpoint and lists exactly as many uses as the page counts.
 
-    A class counts its instances and its subclasses' (Event: launches, arrivals, retirements…).
+    A class counts its instances and its subclasses' (Event: launches, arrivals, retirements…), in
+    the default graph, the ontology included (the iss:AuxiliaryProperty instances are properties).
     """
     tree = parse_html(get(client, "/ontology?lang=en", "text/html").data)
     section = tree.find(f".//section[@id='{term}']")
     link = next(a for a in section.iter("a") if a.get("class") == "uses-query")
     shown = int(text_of(section.find(".//span[@class='uses']")).split()[0])
     iri = ISS[term]
-    used = SOURCE_DATA + SOURCE_INFERRED            # the default graph's instance triples
+    used = SOURCE_DATA + SOURCE_ONTOLOGY + SOURCE_INFERRED     # the default graph
     if term == "SolarHijriDate":
         expected = sum(1 for *_, o in used if isinstance(o, Literal) and o.datatype == iri)
     elif term[0].isupper():
@@ -405,6 +407,33 @@ def test_where_a_term_is_used_is_a_sparql_query(client, term, query_var):
     assert r.status_code == 200
     rows = json.loads(r.data)["results"]["bindings"]
     assert len(rows) == expected and all(query_var in row for row in rows)
+
+
+def test_every_terms_count_of_uses_is_what_its_query_lists(client):
+    """No count on the ontology page disagrees with the query it links to, and a term shown unused
+    has no use at all in the default graph."""
+    tree = parse_html(get(client, "/ontology?lang=en", "text/html").data)
+    checked = 0
+    for section in tree.iter("section"):
+        if section.get("class") != "term":
+            continue
+        shown = int(text_of(section.find(".//span[@class='uses']")).split()[0])
+        link = next((a for a in section.iter("a") if a.get("class") == "uses-query"), None)
+        if link is None:
+            assert shown == 0, section.get("id")
+            term, kind = ISS[section.get("id")], section.get("data-kind")
+            pattern = {"class": f"?x a/<{RDFS.subClassOf}>* <{term}>",
+                       "datatype": f"?s ?p ?v FILTER(isLiteral(?v) && datatype(?v) = <{term}>)"}.get(kind, f"?s <{term}> ?v")
+            query = f"ASK {{ {pattern} }}"
+        else:
+            query = parse_qs(urlsplit(link.get("href")).query)["query"][0]
+        r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
+        assert r.status_code == 200, r.data
+        answer = json.loads(r.data)
+        listed = answer["boolean"] and 1 if link is None else len(answer["results"]["bindings"])
+        assert listed == (0 if link is None else shown), (section.get("id"), shown, listed)
+        checked += 1
+    assert checked == len(TERMS)
 
 
 @pytest.mark.parametrize("term", TERMS)

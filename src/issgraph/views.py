@@ -372,10 +372,12 @@ class _Ontology:
         self.uses = self._uses(site.dataset)
 
     def _uses(self, dataset: Dataset) -> dict[str, int]:
-        """Triples per property, literals per datatype, instances per class (its subclasses' included)."""
+        """Triples per property, literals per datatype, instances per class (its subclasses' included),
+        in the default graph, the ontology included, as the page's "list them" queries count them
+        (the properties that are iss:AuxiliaryProperty are instances there)."""
         uses: dict[str, int] = {}
         members: dict[str, set] = {}
-        for t in (*dataset.data, *dataset.inferred):      # the default graph's instance triples
+        for t in {*dataset.data, *dataset.ontology, *dataset.inferred}:
             uses[t.predicate.value] = uses.get(t.predicate.value, 0) + 1
             if t.predicate.value == RDF_TYPE:
                 members.setdefault(t.object.value, set()).add(t.subject)
