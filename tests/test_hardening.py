@@ -463,6 +463,31 @@ def test_thirty_two_runaways_at_once_all_end_by_the_limit_plus_a_second(plain):
                                 "every evaluator this server may give you is busy; none became free within 3 s")), text
 
 
+# One constant-subject pattern, as a lookup has, but a FILTER whose work grows 18⁵-fold with ?o:
+# it must go to an evaluator and its limit, not run where requests are handled (it ran 11 s there).
+def _nested_replace(depth: int = 5, copies: int = 18) -> str:
+    text = "?o"
+    for _ in range(depth):
+        text = f'REPLACE({text}, ".", "{"$0" * copies}")'
+    return text
+
+
+COSTLY_LOOKUP = ("ASK { <https://w3id.org/issgraph/resource/Launch_of_the_first_module> ?p ?o "
+                 f"FILTER(STRLEN({_nested_replace()}) < 0) }}")
+
+
+def test_a_lookup_shaped_query_with_a_costly_filter_stops_at_the_limit_while_others_are_answered(plain):
+    threads, costly = _run_all(plain, "127.0.0.54", 2, {"query": COSTLY_LOOKUP})
+    time.sleep(0.5)
+    for i in range(3):
+        r, elapsed = timed_get(plain, "127.0.0.55", query=f"ASK {{ ?s ?p {200 + i} }}")
+        assert r.status_code == 200 and elapsed < 1.0, f"a cheap query waited {elapsed:.1f} s behind the filter"
+    for t in threads:
+        t.join()
+    assert [s for s, _, _ in costly] == [503, 503], costly
+    assert all(seconds < 3 + 1.5 for _, seconds, _ in costly), costly
+
+
 WIDE = "SELECT * WHERE { ?s ?p ?o " + " ".join(f"BIND({i} AS ?v{i})" for i in range(60)) + " } LIMIT 10000"
 
 

@@ -23,6 +23,8 @@ LOOKUPS = [
     "select distinct ?p where { <https://w3id.org/issgraph/resource/Dragon> ?p ?o . } order by ?p",
     P + "ASK { res:Russia a ?t }",
     P + "SELECT ?x WHERE { res:NoSuchThing ?p ?x }",
+    P + 'ASK { res:Russia ?p ?o FILTER(isLiteral(?o) && (lcase(str(?o)) = "russia" || ?o IN ("a", "b"))) }',
+    P + 'SELECT ?o { res:Russia ?p ?o FILTER (!BOUND(?x) && langMatches(lang(?o), "EN")) }',
 ]
 NOT_LOOKUPS = [
     P + "ASK { ?s ?p ?o }",                                                   # no constant subject
@@ -42,6 +44,16 @@ NOT_LOOKUPS = [
     "DESCRIBE ?x WHERE { ?x ?p ?o }",
     P + "ASK { res:Russi3a ?t }",           # two terms: not read as res:Russi3, a, ?t by cutting a name
     P + "ASK { res:Russia ?pEXISTS } LIMIT 17",
+    # A FILTER whose work is not bounded by its text and the subject's triples: only an evaluator's
+    # time limit stops it (five nested REPLACEs each making a string 18 times longer ran 11 s).
+    P + 'ASK { res:Launch_of_the_first_module ?p ?o FILTER(STRLEN(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(?o'
+    + ', ".", "$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0$0")' * 5 + ") < 0) }",
+    P + 'ASK { res:Russia ?p ?o FILTER(REGEX(STR(?o), "(a|aa)*b")) }',
+    P + 'ASK { res:Russia ?p ?o FILTER(CONCAT(?o, ?o) = "") }',
+    P + 'ASK { res:Russia ?p ?o FILTER(<http://example.org/f>(?o)) }',     # an IRI called as a function
+    P + 'ASK { res:Russia ?p ?o FILTER(rdfs:f-(?o)) }',                   # a prefixed name ending in "-"
+    P + 'ASK { res:Russia ?p ?o FILTER(xsd:string(?o) = "") }',
+    P + 'ASK { res:Russia ?p ?o FILTER(lcase(sha512(?o)) = "") }',
 ]
 
 

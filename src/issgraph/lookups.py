@@ -9,7 +9,10 @@ engine sends, and `DESCRIBE <X>` — are evaluated where the request is handled,
 round trip to an evaluator process, which cost more than the evaluation (bench/RESULTS.md).
 
 The recogniser is deliberately narrow: anything it does not know goes to an evaluator as
-before. It runs after the guard, on a query the guard let through.
+before. It runs after the guard, on a query the guard let through. A FILTER may call only
+functions whose answer is no longer than what they are given and that run no regular expression
+(CHEAP_CALLS): REPLACE(?o, ".", "$0$0…") nested five deep makes a string 18⁵ times ?o's, an
+evaluation of many seconds that only an evaluator's time limit can stop.
 """
 from __future__ import annotations
 
@@ -17,6 +20,15 @@ import re
 
 MAX_LOOKUP_CHARS = 2048     # a lookup's text, prologue included; far below any input the engine crashes on
 MAX_DEPTH = 8               # brackets nested in it, the pattern's braces included
+# What may stand before a "(" in a lookup: the keywords that take one, and the functions whose
+# work is bounded by their arguments' length and whose answer is not longer (LCASE and UCASE at
+# most a few characters more for a few letters, once). Anything else, an IRI or a prefixed
+# name called as a function included, makes the query none.
+CHEAP_CALLS = frozenset({
+    "FILTER", "ASC", "DESC", "IN", "STR", "LANG", "LANGMATCHES", "DATATYPE", "BOUND", "SAMETERM",
+    "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "STRLEN", "STRSTARTS", "STRENDS", "CONTAINS",
+    "LCASE", "UCASE", "IF", "COALESCE", "YEAR", "MONTH", "DAY", "ABS", "CEIL", "FLOOR", "ROUND",
+})
 
 _WS = r"(?:\s|#[^\n]*\n)*+"            # possessive: whitespace is never matched two ways (no backtracking)
 # Possessive tokens (*+, ++): a name or a variable cut short cannot start what must follow it, so
@@ -67,13 +79,27 @@ def is_lookup(text: str) -> bool:
     """Whether `text` (a query the guard accepted) is a lookup: one constant-subject triple
     pattern, at most two FILTERs, ORDER BY variables, LIMIT/OFFSET; or DESCRIBE of one constant."""
     # The pattern first: most queries that are no lookup fail it early, and cheaper than counting.
-    return len(text) <= MAX_LOOKUP_CHARS and _LOOKUP.fullmatch(text) is not None and _depth(text) <= MAX_DEPTH
+    if len(text) > MAX_LOOKUP_CHARS or _LOOKUP.fullmatch(text) is None:
+        return False
+    bare = _QUOTED.sub('""', text)
+    return _depth(bare) <= MAX_DEPTH and _only_cheap_calls(bare)
 
 
-def _depth(text: str) -> int:
-    """How deep the brackets nest outside strings and IRIs."""
+def _only_cheap_calls(bare: str) -> bool:
+    """Whether every "(" of the text (strings and IRIs blanked) opens a group or a CHEAP_CALLS call.
+    What stands before it decides: an operator, another "(" or nothing is a group; a word must be
+    one of CHEAP_CALLS; anything else (a blanked IRI "", a prefixed name, a variable) is not."""
+    for m in _BEFORE_PAREN.finditer(bare):
+        word = m.group(1)
+        if word and word.upper() not in CHEAP_CALLS:
+            return False
+    return True
+
+
+def _depth(bare: str) -> int:
+    """How deep the brackets nest in the text with its strings and IRIs blanked."""
     deepest = depth = 0
-    for ch in _NOT_BRACKET.sub("", _QUOTED.sub('""', text)):
+    for ch in _NOT_BRACKET.sub("", bare):
         if ch in "({":
             depth += 1
             deepest = max(deepest, depth)
@@ -84,3 +110,6 @@ def _depth(text: str) -> int:
 
 _QUOTED = re.compile(f"{_STRING}|{_IRI}")
 _NOT_BRACKET = re.compile(r"[^(){}]+")
+# The token before each "(", if it is not an operator or another "(": a run of anything but space,
+# brackets and the operator characters (a "-" counts as part of it: names may end with one).
+_BEFORE_PAREN = re.compile(r"([^\s(){}!&|=<>+*/,]*+)\s*+\(")
