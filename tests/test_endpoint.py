@@ -197,6 +197,12 @@ def test_syntax_error_gives_400_with_line_and_column(client):
     assert b"Traceback" not in r.data
 
 
+def test_a_refusal_before_the_parser_says_its_place_in_the_body_too(client):
+    r = client.get("/sparql", query_string={"query": "\n  SELEC * WHERE { ?s ?p ?o }"})
+    assert r.status_code == 400 and (r.headers["X-Error-Line"], r.headers["X-Error-Column"]) == ("2", "3")
+    assert r.data.decode() == "not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK (line 2, column 3)\n"
+
+
 def test_undeclared_prefix_names_the_prefix_and_position(client):
     r = client.get("/sparql", query_string={"query": "SELECT * WHERE {\n  ?s foaf:name ?o }"})
     assert r.status_code == 400

@@ -229,6 +229,29 @@ def test_an_iri_that_cannot_be_read_is_named_in_the_error(server):
     assert r.headers["X-Error-Line"] == "1"
 
 
+@pytest.mark.parametrize("query, column", [
+    ("BASE <http://[x> SELECT * {}", 6),
+    ("PREFIX a: <http://[x> SELECT * {}", 11),
+    ("SELECT * FROM <http://[x> {}", 15),
+    ("SELECT * FROM NAMED <http://[::1> {}", 21),
+])
+def test_an_iri_that_cannot_be_resolved_in_the_prologue_or_a_dataset_clause_is_a_400_with_its_place(server, query, column):
+    """urljoin refuses such IRIs ("Invalid IPv6 URL"); that was a bare 500 with an empty body."""
+    for send in (lambda: requests.get(server.url + "/sparql", params={"query": query}, timeout=30),
+                 lambda: requests.post(server.url + "/sparql", data={"query": query}, timeout=30),
+                 lambda: requests.post(server.url + "/sparql", data=query.encode(), timeout=30,
+                                       headers={"Content-Type": "application/sparql-query"})):
+        r = send()
+        assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/plain"), (r.status_code, r.text)
+        assert r.text.startswith("invalid IRI <http://[") and f"(line 1, column {column})" in r.text, r.text
+        assert (r.headers["X-Error-Line"], r.headers["X-Error-Column"]) == ("1", str(column))
+        assert r.headers["X-Request-Id"] and r.headers["Access-Control-Allow-Origin"] == "*"
+    check = requests.get(server.url + "/query/check", params={"query": query}, timeout=30)
+    assert check.status_code == 200 and check.json()["ok"] is False and check.json()["column"] == column
+    page = requests.get(server.url + "/query", params={"query": query}, timeout=30)
+    assert page.status_code == 400 and "invalid IRI" in page.text
+
+
 # --- SPARQL 1.2 ----------------------------------------------------------------------------------
 
 SPARQL12 = {

@@ -283,9 +283,9 @@ class _Scanner:
         text = self.text
         while True:
             if declaration := _PREFIX_DECL.match(text, pos):
-                self.prefixes[declaration.group(1)] = self._resolve(_iri_value(declaration.group(2)))
+                self.prefixes[declaration.group(1)] = self._resolve(_iri_value(declaration.group(2)), declaration.start(2))
             elif declaration := _BASE_DECL.match(text, pos):
-                self.base = self._resolve(_iri_value(declaration.group(1)))
+                self.base = self._resolve(_iri_value(declaration.group(1)), declaration.start(1))
             elif declaration := _VERSION_DECL.match(text, pos):
                 self.version = True
             elif strict and (keyword := _PROLOGUE_KEYWORD.match(text, pos)):
@@ -361,7 +361,7 @@ class _Scanner:
     def _source_iri(self, source):
         """The IRI a FROM clause's source names, or None for a prefixed name with an undeclared prefix."""
         if source.group(1) is not None:
-            return self._resolve(_iri_value(source.group(1)))
+            return self._resolve(_iri_value(source.group(1)), source.start(1))
         prefix, _, local = source.group(2).partition(":")
         namespace = self.prefixes.get(prefix)
         if namespace is None:
@@ -374,12 +374,16 @@ class _Scanner:
             raise self._refuse(refusal, offset)
         self.graphs[named].append(iri)
 
-    def _resolve(self, iri):
+    def _resolve(self, iri, offset):
+        """The IRI resolved against the base; refused when it cannot be (urljoin: "Invalid IPv6 URL")."""
         if not self.base:
             return iri
-        if len(self.base) + len(iri) <= _JOIN_KEPT_CHARS:
-            return _joined(self.base, iri)
-        return urljoin(self.base, iri)
+        try:
+            if len(self.base) + len(iri) <= _JOIN_KEPT_CHARS:
+                return _joined(self.base, iri)
+            return urljoin(self.base, iri)
+        except ValueError as err:
+            raise self._refuse(f"invalid IRI <{iri[:200]}>: it is not an IRI (RFC 3987): {err}", offset) from None
 
 
 _JOIN_KEPT_CHARS = 512      # longer pairs are joined each time, so the cache stays small (~1 MB at most)

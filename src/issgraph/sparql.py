@@ -47,13 +47,17 @@ class Reply:
     @classmethod
     def fail(cls, status: int, message: str, line: int | None = None, column: int | None = None,
              headers: dict[str, str] | None = None) -> "Reply":
-        """An error reply; where the problem has a position, headers carry it for scripts."""
+        """An error reply; where the problem has a position, headers carry it for scripts and the
+        body says it to people too, when the message does not already ("… at line 2, column 5")."""
         headers = dict(headers or {})
+        body = message
         if line is not None:
             headers["X-Error-Line"] = str(line)
             if column is not None:
                 headers["X-Error-Column"] = str(column)
-        return cls(status, (message + "\n").encode("utf-8"), TEXT, headers, message, line, column)
+            if " line " not in message:
+                body += f" (line {line}" + (f", column {column})" if column is not None else ")")
+        return cls(status, (body + "\n").encode("utf-8"), TEXT, headers, message, line, column)
 
 
 def requested_format(pq: ProtocolQuery) -> tuple[str, ...]:
