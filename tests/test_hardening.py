@@ -416,6 +416,20 @@ def test_absolute_urls_come_from_the_configured_public_url(public):
                 assert url.startswith("/") or url.startswith("https://isg.example.org/"), (host, place, url)
 
 
+@pytest.mark.parametrize("method", ["get", "Get", "post", "head"])
+@pytest.mark.parametrize("path", ["/sparql?query=ASK%7B%7D", "/", "/resource/Japan"])
+def test_a_method_in_the_wrong_case_is_a_501_not_an_error_or_a_get(plain, method, path):
+    """HTTP methods are case-sensitive (RFC 9110 9.1); "get" on /sparql was a 500, elsewhere a GET."""
+    s = connect(plain, "127.0.0.1")
+    s.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+    answer = read_all(s, 5)
+    s.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 501 "), answer[:200]
+    assert body.decode().startswith(f"the method '{method}' is not implemented here: HTTP methods are case-sensitive")
+    assert b"x-request-id" in head.lower()
+
+
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 

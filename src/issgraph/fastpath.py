@@ -86,6 +86,11 @@ class Entrance:
         environ["HTTP_HOST"], environ["wsgi.url_scheme"] = self.public_host, self.public_scheme
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD", "POST"):
+            if not method.isupper():     # "get": methods are case-sensitive (RFC 9110 9.1); Flask would read it as GET
+                shown = "".join(c if c.isprintable() else "?" for c in method[:20])
+                return self._send(start_response, environ, 501, [("Content-Type", "text/plain; charset=utf-8")],
+                                  f"the method {shown!r} is not implemented here: HTTP methods are case-sensitive "
+                                  f"(GET, HEAD, POST, OPTIONS)\n".encode("utf-8"))
             return self.app(environ, _hiding_mark(start_response))
         body = b""
         if method == "POST":
