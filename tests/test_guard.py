@@ -184,6 +184,23 @@ def test_nesting_counts_all_bracket_kinds_and_allows_exactly_the_limit():
     assert (error.line, error.column) == (2, 9)
 
 
+def test_reified_triples_nest_like_brackets():
+    """SPARQL 1.2's << … >> nest as deep as any bracket (65 levels were evaluated, 200 ran 10 s)."""
+    inner = "<< ?s ?p ?o >>"
+    for _ in range(3):
+        inner = f"<< ?s ?p {inner} >>"
+    assert check_query(f"SELECT * {{ {inner} ?q ?r }}", Limits(max_depth=5)).form == "SELECT"
+    error = rejected(f"SELECT * {{\n {inner} ?q ?r }}", Limits(max_depth=4))
+    assert error.message == "query nests brackets deeper than 4 levels"
+    assert (error.line, error.column) == (2, 29)      # the fourth "<<", where level 5 starts
+    deep = "SELECT * { " + "<< ?s ?p " * 65 + "?o" + " >>" * 65 + " ?q ?r }"
+    assert rejected(deep).message == "query nests brackets deeper than 64 levels"
+    assert check_query("SELECT * { <<( ?s ?p ?o )>> ?q ?r }", Limits(max_depth=3)).form == "SELECT"
+    assert rejected("SELECT * { <<( ?s ?p ?o )>> ?q ?r }", Limits(max_depth=2)).column == 14
+    # A comparison and IRIs are no brackets: <a>> is <a> then >, and "<" before an IRI is a "<".
+    assert check_query("SELECT * { ?s ?p ?o FILTER(?o > 1 && <a:b>> ?o && ?o < <a:c>) }", Limits(max_depth=2))
+
+
 def test_closed_brackets_free_their_level():
     assert check_query("SELECT * { " + "{ } " * 1000 + "}", Limits(max_depth=2)).form == "SELECT"
 

@@ -41,7 +41,7 @@ class GuardedQuery:
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 65536  # UTF-8 encoded size
-    max_depth: int = 64     # nesting of ( { [ brackets combined
+    max_depth: int = 64     # nesting of ( { [ << brackets combined (SPARQL 1.2's reified triples nest too)
 
 
 # Terminals of the SPARQL 1.1 grammar (section 19.8), as regular-expression fragments.
@@ -76,12 +76,12 @@ _SUSPICIOUS = f"(?=[{_PN_CHARS}.]*?(?ai:service|from)|(?ai:{_UPDATE_WORDS})(?!\\
 _SKIPPED = "|".join([
     r"[ \t\r\n]+", r"#[^\r\n]*", _STRING, _IRIREF, _VAR, _BNODE, _LANGTAG,
     f"(?=[{_PN_CHARS_BASE}:])(?!{_SUSPICIOUS})(?:{_NAME})",  # look ahead only where a name starts
-    f"[^ \\t\\r\\n()\\[\\]{{}};{_PN_CHARS_BASE}]",  # any other single character: operators, digits...
+    f"(?!<<|>>)[^ \\t\\r\\n()\\[\\]{{}};{_PN_CHARS_BASE}]",  # any other single character: operators, digits...
 ])
 # Each match skips every token the checks can ignore, then stops on one they cannot.
 _TOKEN = re.compile(
     f"(?:{_SKIPPED})*+"
-    f"(?:(?P<name>{_NAME})|(?P<open>[(\\[{{])|(?P<close>[)\\]}}])|(?P<semicolon>;)|(?P<end>\\Z))"
+    f"(?:(?P<name>{_NAME})|(?P<open>[(\\[{{]|<<)|(?P<close>[)\\]}}]|>>)|(?P<semicolon>;)|(?P<end>\\Z))"
 )
 
 _BLANK_RE = re.compile(_BLANK)
@@ -303,7 +303,7 @@ class _Scanner:
             if kind == "open":
                 depth += 1
                 if depth > self.max_depth:
-                    raise self._refuse(f"query nests brackets deeper than {self.max_depth} levels", pos - 1)
+                    raise self._refuse(f"query nests brackets deeper than {self.max_depth} levels", token.start("open"))
             elif kind == "close":
                 if depth:
                     depth -= 1
