@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -174,6 +175,16 @@ class Config:
 
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)
+
+
+# A Host header's syntax (RFC 9110 7.2, RFC 3986 3.2.2): an IP literal or a reg-name, then an
+# optional port. A comma is left out: two Host headers arrive joined by one, which RFC 9112 3.2 refuses.
+_HOST_SYNTAX = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+;=%]*)(?::[0-9]*)?")
+
+
+def valid_host(host_header: str | None) -> bool:
+    """Whether a Host header (None: absent) is one host and optional port, as HTTP defines it."""
+    return host_header is None or _HOST_SYNTAX.fullmatch(host_header) is not None
 
 
 def _host_name(host: str) -> str:

@@ -18,7 +18,7 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from .cache import ByteLRU
-from .config import Config
+from .config import Config, valid_host
 from .protocol import ProtocolError, parse_request
 
 CACHEABLE = "X-Issgraph-Cacheable"
@@ -77,11 +77,13 @@ class Entrance:
     def __call__(self, environ, start_response):
         bound_lists(environ, self.config.max_accept_entries)
         host = environ.get("HTTP_HOST")
-        if not self.config.accepts_host(host):
-            shown = "".join(c if c.isprintable() else "?" for c in host[:100])
+        if not valid_host(host):                     # RFC 9112 3.2: one Host, and a host in it
+            return self._send(start_response, environ, 400, [("Content-Type", "text/plain; charset=utf-8")],
+                              b"the request's Host header is not one host name or address (and port)\n")
+        if not self.config.accepts_host(host):      # the client's Host is not repeated back to it
             return self._send(start_response, environ, 421, [("Content-Type", "text/plain; charset=utf-8")],
-                              f"this server does not serve the host {shown!r}; it is {self.config.public_base}\n"
-                              .encode("utf-8"))
+                              f"this server does not serve the host this request names in its Host header; "
+                              f"it is {self.config.public_base}\n".encode("utf-8"))
         # From here on the request names the public URL: redirects, Location, sd:endpoint, VoID.
         environ["HTTP_HOST"], environ["wsgi.url_scheme"] = self.public_host, self.public_scheme
         method = environ["REQUEST_METHOD"]
