@@ -290,3 +290,68 @@ def test_only_http_iris_become_links_in_the_script_drawn_table_and_the_page_obey
             "data:text/html,hi"}
         browser.get(browser.current_url)     # the shared address: the same table rendered by the server
     assert script_errors(browser) == []     # a CSP violation (an inline script or style) would be logged
+
+
+# What a script on another origin (Comunica, a JSON-LD playground) sends: an Accept too long to be
+# "CORS-safe", a JSON-LD profile, a validator. Each makes the browser ask with OPTIONS first.
+CROSS_ORIGIN_HEADERS = [
+    {"Accept": "application/n-quads,application/trig;q=0.95,application/ld+json;q=0.9,application/n-triples;q=0.8,"
+               "text/turtle;q=0.6,application/rdf+xml;q=0.5,text/n3;q=0.35,application/xml;q=0.3,image/svg+xml;q=0.3,"
+               "text/xml;q=0.3,text/html;q=0.2,application/xhtml+xml;q=0.18,application/json;q=0.135,text/shaclc;q=0.1"},
+    {"Accept": 'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"'},
+    {"Accept": "text/turtle", "If-None-Match": '"not-the-etag"'},
+]
+CROSS_ORIGIN_PATHS = ["/resource/Japan", "/data/Japan.ttl", "/ontology", "/.well-known/void", "/context.jsonld",
+                      "/dumps/issgraph.ttl",
+                      "/sparql?query=CONSTRUCT%20WHERE%20%7B%3Chttps://w3id.org/issgraph/resource/Japan%3E%20?p%20?o%7D"]
+
+
+@contextmanager
+def another_origin():
+    """A page on another origin (127.0.0.1, another port): an empty HTML page from a small server."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<!DOCTYPE html><title>elsewhere</title>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_script_on_another_origin_can_read_every_linked_data_document(browser, server):
+    """fetch() from another origin passes the CORS preflight on every kind of document, not only
+    /sparql (elsewhere it failed with "Failed to fetch": the preflight had no Allow-Headers)."""
+    with another_origin() as page:
+        browser.get(page)
+        results = _fetch_all(browser, server)
+    assert len(results) == len(CROSS_ORIGIN_PATHS) * len(CROSS_ORIGIN_HEADERS)
+    failed = [r for r in results if r[1] != 200 or r[2] == 0]
+    assert not failed, failed
+
+
+def _fetch_all(browser, server):
+    browser.set_script_timeout(20)
+    return browser.execute_async_script("""
+        const [base, paths, sets, done] = arguments;
+        const out = [];
+        for (const path of paths) for (const headers of sets) {
+          try { const r = await fetch(base + path, {headers}); out.push([path, r.status, (await r.text()).length]); }
+          catch (e) { out.push([path, String(e), 0]); }
+        }
+        done(out);""", server.url, CROSS_ORIGIN_PATHS, CROSS_ORIGIN_HEADERS)

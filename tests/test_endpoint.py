@@ -414,6 +414,18 @@ def test_cors_headers_and_preflight(client):
     assert pre.headers["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize("path", ["/resource/Japan", "/ontology", "/dumps/issgraph.ttl", "/.well-known/void", "/"])
+def test_every_path_answers_a_cors_preflight_with_its_methods_and_the_headers_asked_for(client, path):
+    pre = client.options(path, headers={"Origin": "http://example.org", "Access-Control-Request-Method": "GET",
+                                        "Access-Control-Request-Headers": "accept, if-none-match"})
+    assert pre.status_code == 204 and pre.data == b"" and "Content-Type" not in pre.headers
+    assert "GET" in pre.headers["Access-Control-Allow-Methods"] and pre.headers["Access-Control-Allow-Origin"] == "*"
+    assert pre.headers["Access-Control-Allow-Headers"] == "accept, if-none-match"
+    odd = client.options(path, headers={"Access-Control-Request-Method": "GET",
+                                        "Access-Control-Request-Headers": "accept; x=<y>"})
+    assert odd.headers["Access-Control-Allow-Headers"].startswith("Accept, ")    # not repeated: not header names
+
+
 def test_empty_dataset_fields_are_ignored(client, dataset):
     q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert count(client, q, **{"default-graph-uri": "", "named-graph-uri": ""}) == dataset.default_triple_count

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -46,6 +47,8 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
 
     @app.after_request
     def _common_headers(response: Response) -> Response:
+        if request.method == "OPTIONS" and response.status_code in (200, 204):
+            _preflight(response)
         for key, value in COMMON_HEADERS:
             response.headers[key] = value
         response.headers["X-Request-Id"] = g.get("request_id", "")
@@ -75,3 +78,24 @@ def create_app(config: Config | None = None, dataset: Dataset | None = None) -> 
 
     return app
 
+
+_HEADER_NAMES = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:[ \t]*,[ \t]*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*")
+PREFLIGHT_HEADERS = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since"
+
+
+def _preflight(response: Response) -> None:
+    """OPTIONS on any path answers a browser's CORS preflight: the methods the route allows, and the
+    request headers asked for (a long Accept, a JSON-LD profile or If-None-Match are not CORS-safe,
+    so a script on another origin asks first; without this answer its fetch of a resource failed).
+    Nothing is read or served with credentials, so any origin and any header may be allowed; what
+    is asked for is repeated only when it is a list of header names."""
+    response.status_code = 204
+    response.headers.pop("Content-Type", None)
+    response.set_data(b"")
+    allow = response.headers.get("Allow")
+    if allow:
+        response.headers["Access-Control-Allow-Methods"] = allow
+    asked = request.headers.get("Access-Control-Request-Headers", "")
+    response.headers["Access-Control-Allow-Headers"] = \
+        asked if len(asked) <= 1000 and _HEADER_NAMES.fullmatch(asked.strip()) else PREFLIGHT_HEADERS
+    response.headers["Access-Control-Max-Age"] = "86400"

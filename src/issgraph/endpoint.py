@@ -45,13 +45,8 @@ def _service_description(accept: str | None, format_param: str | None) -> Respon
 @bp.route("/sparql", methods=["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"])
 def sparql() -> Response:
     """/sparql without a query: the service description, CORS preflight, and the methods refused."""
-    if request.method == "OPTIONS":
-        return Response(status=204, headers={
-            "Allow": "GET, POST, HEAD, OPTIONS",
-            "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
-            "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "Content-Type, Accept"),
-            "Access-Control-Max-Age": "86400",
-        })
+    if request.method == "OPTIONS":                   # the CORS headers: app._preflight
+        return Response(status=204, headers={"Allow": "GET, POST, HEAD, OPTIONS"})
     body = request.get_data(cache=False) if request.method == "POST" else b""
     try:
         pq = parse_request(request.method, request.headers.get("Content-Type"), request.query_string, body)
