@@ -805,6 +805,23 @@ def test_server_negotiates_and_answers_304(server):
     assert page.headers["Content-Location"] == "/page/International_Space_Station" and 'dir="rtl"' in page.text
 
 
+@pytest.mark.parametrize("path", ["/data/Japan.nt", "/resource/Japan", "/dumps/issgraph.ttl", "/.well-known/void",
+                                  "/sparql?query=ASK%7B%7D"])
+def test_a_weak_etag_in_if_none_match_gets_304_every_time(server, path):
+    """If-None-Match compares weakly (RFC 9110 13.1.2): W/"tag" matches "tag". It did until the answer
+    was kept by the entrance's cache, then a replay compared strongly and sent 200."""
+    url = server.url + path + ("&" if "?" in path else "?") + "weak=1"
+    with requests.Session() as session:
+        first = session.get(url, headers={"Accept": "text/turtle, application/sparql-results+json"}, timeout=10)
+        assert first.status_code == 200 and first.headers["ETag"].startswith('"')
+        weak = "W/" + first.headers["ETag"]
+        answers = [session.get(url, headers={"Accept": "text/turtle, application/sparql-results+json",
+                                             "If-None-Match": f'"other", {weak}'}, timeout=10) for _ in range(8)]
+    assert [r.status_code for r in answers] == [304] * 8, [r.status_code for r in answers]
+    assert all(r.headers["ETag"] == first.headers["ETag"] and r.headers["Access-Control-Allow-Origin"] == "*"
+               and r.content == b"" for r in answers)
+
+
 def test_server_serves_dumps_with_length_and_head(server, dataset, app):
     """Against gunicorn: HEAD and GET agree on length and ETag; bytes equal this process's."""
     url = server.url + "/dumps/issgraph.nq.gz"

@@ -132,6 +132,9 @@ class Entrance:
                     # Tuples of strings only: the collector stops tracking them, so a full cache
                     # does not slow down every garbage collection.
                     self._keep(key, _status_line(code), tuple(headers), data)
+                if code == 200 and conditional and (unchanged := not_modified(environ, headers)) is not None:
+                    start_response("304 Not Modified", unchanged)
+                    return [b""]
                 return self._send(start_response, environ, code, headers, data, head=method == "HEAD")
         return self._flask(environ, start_response, key, method, conditional)
 
@@ -178,8 +181,11 @@ class Entrance:
         reply = await self.queries.answer_async(pq, environ.get("HTTP_ACCEPT"), request_id(environ),
                                                 environ.get("REMOTE_ADDR", "-"), started=environ.get("issgraph.arrived"))
         code, headers, data = _reply_parts(reply)
-        if code < 400 and "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
-            self._keep(cache_key(method, environ, body), _status_line(code), tuple(headers), data)
+        if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
+            if code < 400:
+                self._keep(cache_key(method, environ, body), _status_line(code), tuple(headers), data)
+        elif code == 200 and (unchanged := not_modified(environ, headers)) is not None:
+            return 304, unchanged, b""
         return code, [*headers, *COMMON_HEADERS, ("Content-Length", str(len(data))),
                       ("X-Request-Id", request_id(environ))], data
 
@@ -233,17 +239,37 @@ class Entrance:
 
     def _replay(self, hit, environ, start_response, head: bool):
         status, headers, data = hit
-        inm, ims = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
-        if inm is None and ims is None:           # not conditional: the answer as kept
-            return self._send(start_response, environ, status, headers, data, head)
-        etag = next((v for k, v in headers if k == "ETag"), None)
-        modified = next((v for k, v in headers if k == "Last-Modified"), None)
-        if (etag is not None and inm is not None and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")])) \
-                or (inm is None and modified is not None and ims == modified):
-            start_response("304 Not Modified", [(k, v) for k, v in headers if k in REPLAYED_304]
-                           + [("X-Request-Id", request_id(environ)), ("Date", formatdate(usegmt=True))])
+        unchanged = not_modified(environ, headers)
+        if unchanged is not None:
+            start_response("304 Not Modified", unchanged)
             return [b""]
         return self._send(start_response, environ, status, headers, data, head)
+
+
+def not_modified(environ, headers) -> list[tuple[str, str]] | None:
+    """The headers of a 304 when the request's validators match a 2xx answer's headers, else None.
+    If-None-Match compares weakly (RFC 9110 13.1.2: W/"x" matches "x") and wins over If-Modified-Since."""
+    inm, ims = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
+    if inm is None and ims is None:
+        return None
+    etag = next((v for k, v in headers if k == "ETag"), None)
+    modified = next((v for k, v in headers if k == "Last-Modified"), None)
+    if (etag is not None and inm is not None and (inm.strip() == "*" or _weak(etag) in _weak_tags(inm))) \
+            or (inm is None and modified is not None and ims == modified):
+        seen = {k for k, _ in headers}
+        return [(k, v) for k, v in [*headers, *((k, v) for k, v in COMMON_HEADERS if k not in seen)]
+                if k in REPLAYED_304] + \
+            [("X-Request-Id", request_id(environ)), ("Date", formatdate(usegmt=True))]
+    return None
+
+
+def _weak(tag: str) -> str:
+    """An entity tag without its W/ mark: If-None-Match compares tags weakly (RFC 9110 13.1.2)."""
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def _weak_tags(header: str) -> set[str]:
+    return {_weak(t.strip()) for t in header.split(",")}
 
 
 def _reply_parts(reply) -> tuple[int, list[tuple[str, str]], bytes]:
