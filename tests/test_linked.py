@@ -272,6 +272,26 @@ def test_every_iri_of_the_graph_dereferences(client, path):
     assert len(parse_both(r.data, formats.BY_NAME["turtle"])) > 0
 
 
+def test_an_earlier_version_iri_serves_that_versions_ontology(client):
+    """/ontology/0.1.0 as RDF is 0.1.0's own ontology, from its archived release, not today's."""
+    import pyoxigraph as ox
+    from issgraph.releases import read_release
+
+    archived = {ox.Triple(q.subject, q.predicate, q.object) for q in read_release(ROOT / "releases" / "0.1.0").quads()
+                if q.graph_name.value == BASE + "graph/ontology"}
+    r = get(client, "/ontology/0.1.0", "application/n-triples")
+    assert r.status_code == 200 and r.headers["Content-Location"] == "/ontology/0.1.0.nt"
+    served = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(r.data, format=ox.RdfFormat.N_TRIPLES)}
+    assert len(served) == len(archived) and {t for t in served if not isinstance(t.subject, ox.BlankNode)} == \
+        {t for t in archived if not isinstance(t.subject, ox.BlankNode)}
+    assert ox.Triple(ox.NamedNode(BASE + "ontology"), ox.NamedNode(str(OWL.versionIRI)),
+                     ox.NamedNode(BASE + "ontology/0.1.0")) in served
+    assert get(client, "/ontology/0.1.0.nt").data == r.data
+    assert get(client, "/ontology/0.2.0", "application/n-triples").data == get(client, "/ontology", "application/n-triples").data
+    assert get(client, "/ontology/0.1.0", "application/n-triples").data != get(client, "/ontology", "application/n-triples").data
+    assert get(client, "/ontology/0.0.9", "text/turtle").status_code == 404
+
+
 @pytest.mark.parametrize("path", ["/dataset", "/ontology", "/ontology/0.1.0", "/resource/International_Space_Station"])
 def test_browsers_get_html(client, path):
     """A browser's Accept header gets the HTML page, with Vary naming both headers."""

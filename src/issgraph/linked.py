@@ -8,12 +8,13 @@ the negotiated format. Routes only pick the document; the functions below build 
 """
 from __future__ import annotations
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, request
 
 from . import formats, i18n
 from .describe import Description, describe, exists, graph_triples
 from .discovery import schema_org_json
-from .releases import dataset_version
+from .releases import catalogue, dataset_version
 from .documents import Document
 from .dumps import parse_dump_name
 from .jsonld import context_document
@@ -112,12 +113,43 @@ def ontology() -> Response:
 
 @bp.get("/ontology/<version>")
 def ontology_version(version: str) -> Response:
-    """The owl:versionIRI of the ontology (…/ontology/0.2.0) serves the ontology of that version; an
+    """The owl:versionIRI of the ontology (…/ontology/0.2.0) serves the ontology of that version. An
     earlier version the ontology declares itself owl:backwardCompatibleWith (…/0.1.0: every term of
-    it is still defined, none renamed) keeps resolving, to the current one."""
+    it is still defined, none renamed) serves, as RDF, that version's own ontology from its archived
+    release (releases/VERSION), and to a browser the current reference page; without an archive,
+    the current ontology."""
+    named = split_extension(version, EXT)           # /ontology/0.1.0.ttl: one format of it
+    if named is not None:
+        version, fmt = named
     if version != ontology_version_info() and version not in compatible_versions():
         abort(404)
-    return _send_ontology()
+    if named is None:
+        fmt = _choose(DOC_OFFERS)
+    triples = None if version == ontology_version_info() or fmt is formats.HTML else archived_ontology(version)
+    if triples is None:
+        if named is not None:
+            return send_document(ontology_document(fmt, page_lang()), vary="")
+        return _send_ontology()
+    svc = _svc()
+    doc = svc.documents.get(("ontology", version, fmt.name), lambda: svc.documents.rdf(triples, fmt))
+    if named is not None:
+        return send_document(doc, vary="")
+    return send_document(doc, vary="Accept", location=f"/ontology/{version}.{fmt.extension}")
+
+
+def archived_ontology(version: str) -> list | None:
+    """The ontology graph of the archived release `version`, when it is that version's ontology
+    (its owl:versionIRI is …/ontology/VERSION), sorted; None without one."""
+    svc = _svc()
+    release = catalogue(svc.dataset).get(version)
+    if release is None:
+        return None
+    graph, iri = svc.dataset.config.ontology_graph, svc.site.canonical("ontology/" + version)
+    triples = sorted((ox.Triple(q.subject, q.predicate, q.object) for q in release.quads()
+                      if q.graph_name.value == graph), key=str)
+    if not any(t.predicate.value == OWL + "versionIRI" and t.object.value == iri for t in triples):
+        return None
+    return triples
 
 
 def compatible_versions() -> set[str]:
