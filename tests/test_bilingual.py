@@ -178,6 +178,26 @@ def test_every_page_names_its_other_language_version(client):
     assert alt["fa"] == "/resource/Russia?lang=fa"
 
 
+@pytest.mark.parametrize("path", ["/query?example=about-resource&resource=Europe", "/query?example=in-year&year=2011",
+                                  "/query?query=ASK%7B%7D&page=2", "/search?q=station", "/resource/Russia", "/dataset"])
+def test_the_language_switch_keeps_everything_the_page_shows(client, path):
+    """The switch leads to the same page in the other language: an example's parameters kept
+    (Europe's 17 rows became Russia's 11 in English, the year was lost)."""
+    for lang, other in (("fa", "en"), ("en", "fa")):
+        tree = parse(client.get(path + ("&" if "?" in path else "?") + f"lang={lang}", headers={"Accept": "text/html"}).data)
+        switch = next(a for a in tree.iter("a") if a.get("class") == "lang")
+        wanted = {k: v for k, v in parse_qs(urlsplit(path).query).items()}
+        assert urlsplit(switch.get("href")).path == urlsplit(path).path
+        assert parse_qs(urlsplit(switch.get("href")).query) == {**wanted, "lang": [other]}, (path, switch.get("href"))
+
+
+def test_a_browser_sent_from_the_endpoint_to_the_query_page_keeps_its_language(client):
+    r = client.get("/sparql", query_string={"query": "ASK {}", "lang": "fa"}, headers={"Accept": "text/html"})
+    assert r.status_code == 303 and parse_qs(urlsplit(r.headers["Location"]).query) == {"query": ["ASK {}"], "lang": ["fa"]}
+    r = client.get("/sparql", query_string={"query": "ASK {}", "lang": "xx"}, headers={"Accept": "text/html"})
+    assert parse_qs(urlsplit(r.headers["Location"]).query) == {"query": ["ASK {}"]}
+
+
 def test_the_favicon_is_where_browsers_look(client):
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.content_type == "image/vnd.microsoft.icon"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from . import guard, lookups
+from .i18n import LANGS
 from .config import Config
 from .engine import QueryError, QueryJob, StoreTimeout, StoreUnavailable, answer_kind, engine_class
 from .executor import EvaluatorFailed, EvaluatorsBusy, Executor, QueryTimeout
@@ -153,7 +154,8 @@ class QueryService:
         wanted = requested_format(pq)
         if self._for_a_person(accept, wanted) and len(pq.query) <= MAX_REDIRECTED_QUERY:
             # A browser (or format=html): the query page runs the query and shows its answer.
-            location = "/query?" + urlencode({"query": pq.query})
+            lang = pq.param("lang")
+            location = "/query?" + urlencode({"query": pq.query, **({"lang": lang} if lang in LANGS else {})})
             return Reply(303, f"see {location}\n".encode("utf-8"), TEXT, {"Location": location})
         try:
             checked = guard.check_query(pq.query, self.limits, self.served_graphs, self.base_iri)
