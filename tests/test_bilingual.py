@@ -466,3 +466,21 @@ def test_the_scripts_tables_get_the_servers_words_for_dates_and_numbers(client):
     assert number == "۱٬۲۳۴" and bad == "2008-13-45" and text == "x"
     assert client.post("/query/reader?lang=en", json={"values": [["2008-03-09", xsd + "date"]]}).get_json()["forms"] == ["2008-03-09"]
     assert client.post("/query/reader?lang=fa", data="not json").status_code == 400
+
+
+def test_persian_results_write_solar_hijri_dates_and_yes_or_no_as_the_resource_pages_do(client):
+    """A result's iss:SolarHijriDate and xsd:boolean read on the query page as on resource pages."""
+    xsd, iss = "http://www.w3.org/2001/XMLSchema#", "https://w3id.org/issgraph/ontology#"
+    r = client.post("/query/reader?lang=fa", json={"values": [["1377-08-29", iss + "SolarHijriDate"],
+                                                              ["true", xsd + "boolean"], ["false", xsd + "boolean"],
+                                                              ["1377-14-40", iss + "SolarHijriDate"]]})
+    assert r.get_json()["forms"] == ["۲۹ آبان ۱۳۷۷", "بله", "خیر", "1377-14-40"]
+    assert client.post("/query/reader?lang=en", json={"values": [["true", xsd + "boolean"]]}).get_json()["forms"] == ["true"]
+    page = client.get("/query", query_string={"example": "q01-first-module-launch", "lang": "fa"}).data.decode()
+    assert 'title="1377-08-29">۲۹ آبان ۱۳۷۷</span>' in page        # the lexical form kept as its title
+
+
+def test_a_solar_hijri_year_is_written_without_a_thousands_separator(client):
+    for lang, year, grouped in (("fa", "۱۳۷۹", "۱٬۳۷۹"), ("en", "1379", "1,379")):
+        page = client.get(f"/page/Arrival_of_the_first_expedition?lang={lang}").data.decode()
+        assert year in page and grouped not in page, lang

@@ -184,9 +184,10 @@ _NUMBERS = {XSD + t for t in ("integer", "decimal", "int", "long", "short", "non
 
 
 def for_reader(value: str, datatype: str | None, lang: str) -> str:
-    """A number or date of a result as the page's reader writes it: Persian digits and separators,
-    a Solar Hijri date first on Persian pages. English pages and other values show the lexical form
-    (also the page's script, through /query/reader, so both tables read the same)."""
+    """A number, date or yes/no of a result as the page's reader writes it: Persian digits and
+    separators, a Solar Hijri date first, a Solar Hijri date as the resource pages write it («۲۹ آبان
+    ۱۳۷۷»), بله/خیر, on Persian pages. English pages and other values show the lexical form (also
+    the page's script, through /query/reader, so both tables read the same)."""
     if lang != "fa" or datatype is None:
         return value
     try:
@@ -195,6 +196,10 @@ def for_reader(value: str, datatype: str | None, lang: str) -> str:
         if datatype in (XSD + "date", XSD + "gYearMonth", XSD + "gYear"):
             first, other = i18n.both_calendars(value, datatype, lang)
             return f"{first} ({other})" if other else first
+        if datatype.endswith("#SolarHijriDate"):
+            return i18n.solar_hijri(value, lang)
+        if datatype == XSD + "boolean" and value.strip() in ("true", "false", "1", "0"):
+            return i18n.boolean(value, lang)
     except ValueError:                  # not a valid value of its datatype: as it was written
         return value
     return value

@@ -21,6 +21,7 @@ DESCRIPTIONS = (SCHEMA + "description", SKOS + "definition", RDFS + "comment",
 TWINS = (OWL + "sameAs", SKOS + "exactMatch")
 HIDDEN = {LABEL, *DESCRIPTIONS}
 DATES = ("date", "gYearMonth", "gYear")
+CALENDAR_PARTS = ("solarHijriYear", "solarHijriMonth", "solarHijriDay")   # integers written as the parts of a date
 NUMBERS = ("integer", "decimal", "double", "float", "int", "long", "short", "positiveInteger",
            "nonNegativeInteger", "negativeInteger", "nonPositiveInteger", "unsignedInt")
 # Shown on the dataset page in their own tables rather than as rows of values.
@@ -177,6 +178,8 @@ def _value(site: Site, term, lang: str, solar: str | None, pred: str = "") -> Va
         return Value("link", link=site.link(term.value, lang))
     if isinstance(term, ox.BlankNode):
         return Value("bnode", text=site.short(str(term)))
+    if pred.startswith(site.base + "ontology#") and pred.rpartition("#")[2] in CALENDAR_PARTS:
+        return Value("literal", text=i18n.digits(term.value, lang))      # a year is not grouped: ۱۳۷۹, not ۱٬۳۷۹
     return literal_value(site, term, lang, solar)
 
 
