@@ -146,6 +146,39 @@ def test_every_page_fits_a_phone_and_a_desktop_without_sideways_scrolling(browse
     browser.set_window_size(*DESKTOP)
 
 
+# Every word of a table's cells on one line: a word split across lines is what a cell that shrank
+# below its words looks like (نس/خه, ۴٬۲/۰۴, ?builde/r on a phone).
+BROKEN_WORDS = """
+var out = [];
+document.querySelectorAll('main table:not(.properties) td, main table:not(.properties) th').forEach(function (cell) {
+  var walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), node;
+  while ((node = walk.nextNode())) {
+    var re = /\\S+/g, m;
+    while ((m = re.exec(node.data))) {
+      var range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      var tops = new Set(Array.from(range.getClientRects()).filter(function (r) { return r.width > 0; })
+                                  .map(function (r) { return Math.round(r.top); }));
+      if (tops.size > 1) out.push(m[0]);
+    }
+  }
+});
+return out.slice(0, 10);
+"""
+TABLE_PAGES = ["/releases", "/dumps/", "/dataset", "/query?example=q03-modules-by-builder", "/query?example=q01-first-module-launch"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_tables_on_a_phone_keep_their_words_whole_and_scroll_in_their_own_box(browser, server, lang):
+    for path in TABLE_PAGES:
+        url = f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}"
+        found = _fits(browser, url, PHONE, f"tables-{path.strip('/').split('?')[0].replace('/', '-') or 'home'}-{lang}")
+        assert found["scroll"] <= found["client"] and not found["outside"], (path, found)
+        broken = browser.execute_script(BROKEN_WORDS)
+        assert broken == [], (path, broken)
+    browser.set_window_size(*DESKTOP)
+
+
 def test_drawings_keep_readable_labels_on_a_phone_and_scroll_in_their_own_box(browser, server):
     for lang in ("en", "fa"):
         browser.set_window_size(*PHONE)

@@ -115,11 +115,12 @@
       // the lexical form stays in the title.
       var numeric = lang === "fa" && dt && dt.indexOf(XSD) === 0 && NUMERIC.indexOf(dt.slice(XSD.length)) >= 0 &&
                     isFinite(Number(term.value));
-      var span = el("span", { "class": "literal", dir: "auto", lang: term["xml:lang"] || null,
+      var typed = dt && dt !== XSD + "string" && !term["xml:lang"];
+      var span = el("span", { "class": typed ? "literal typed" : "literal", dir: "auto", lang: term["xml:lang"] || null,
                               title: numeric ? term.value : null },
                     [numeric ? digits(Number(term.value).toLocaleString("en-US", { maximumFractionDigits: 20 })) : term.value]);
       td.appendChild(span);
-      if (lang === "fa" && dt && DATES.indexOf(dt) >= 0) readerForm(span, term.value, dt);
+      if (lang === "fa" && dt && forReader(dt)) readerForm(span, term.value, dt);
       if (term["xml:lang"]) {
         td.appendChild(document.createTextNode(" "));
         var tag = term["xml:lang"], langs = words.langs || {};
@@ -132,9 +133,12 @@
     return td;
   }
 
-  // Dates in both calendars on a Persian page, in the server's own words (querypage.for_reader via
+  // Dates in both calendars, Solar Hijri dates and yes/no on a Persian page, in the server's own words (querypage.for_reader via
   // /query/reader): the cells drawn in one go are asked for together, then rewritten in place.
   var DATES = [XSD + "date", XSD + "gYearMonth", XSD + "gYear"];
+  function forReader(dt) {      // what for_reader writes otherwise than as it is: dates, Solar Hijri dates, yes/no
+    return DATES.indexOf(dt) >= 0 || dt === XSD + "boolean" || /#SolarHijriDate$/.test(dt);
+  }
   var pending = [];
   function readerForm(span, value, datatype) {
     pending.push([span, value, datatype]);
