@@ -99,15 +99,34 @@ def stem(word: str) -> str:
     return _stem_fa(word)
 
 
+_DETACHED_PREFIXES = {"می", "نمی"}     # the verb prefixes, written with a ZWNJ: می‌شود
+
+
+def attach_affixes(text: str) -> str:
+    """The text with a Persian suffix or verb prefix typed as a word of its own joined to its word
+    by a ZWNJ, as it is written: "ایستگاه ها" -> "ایستگاه‌ها", "می شود" -> "می‌شود" (a space typed
+    for the ZWNJ; found as if the ZWNJ had been typed, or nothing at all)."""
+    out: list[str] = []
+    for token in text.split():
+        folded = fold(token)
+        if out and not folded.isascii() and not fold(out[-1]).isascii() and (
+                folded in _ZWNJ_SUFFIXES or fold(out[-1]) in _DETACHED_PREFIXES):
+            out[-1] += "\u200c" + token
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
 def stems(text: str) -> tuple[str, ...]:
     """The stems of the words of a text (folded first).
 
     Where the writer put a ZWNJ before a suffix (خانه‌ای, فضاپیما‌ها) it says where the word ends,
     and the suffix goes by that; without one the rules of _stem_fa guess (های is a plural there:
-    "خانهای" is read as خان + های, and still finds خانه by prefix).
+    "خانهای" is read as خان + های, and still finds خانه by prefix). A suffix or a verb prefix typed
+    apart is joined first (attach_affixes).
     """
     out: list[str] = []
-    for raw in text.split():
+    for raw in attach_affixes(text).split():
         head, zwnj, tail = raw.rpartition("\u200c")
         if zwnj and fold(tail) in _ZWNJ_SUFFIXES and fold(head):
             words = _WORD.findall(fold(head))
@@ -242,7 +261,7 @@ class SearchIndex:
         then the entity's weight, then label length, then label.  A blank
         query finds nothing.
         """
-        words = fold(query).split()
+        words = fold(attach_affixes(query)).split()
         if not words:
             return []
         compact = "".join(words)
