@@ -214,6 +214,8 @@ BAD_QUERIES = [
     ("INSERT DATA { <a:a> <b:b> <c:c> }", "فقط‌خواندنی"),
     ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "گرافی است که این نقطهٔ دسترسی ارائه نمی‌کند"),
     ("SELECT * WHERE { ?s ?p ?o } LIMIT x", "خطای نحوی"),
+    ("SELECT ?s ?p WHERE { ?s ?p ?o } GROUP BY ?s", "متغیر ?p در SELECT آمده اما نه گروه‌بندی"),
+    ("SELECT * WHERE { <http://[x> ?p ?o }", "یک IRI درست نیست"),
 ]
 
 

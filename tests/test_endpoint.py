@@ -203,6 +203,23 @@ def test_a_refusal_before_the_parser_says_its_place_in_the_body_too(client):
     assert r.data.decode() == "not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK (line 2, column 3)\n"
 
 
+@pytest.mark.parametrize("query, place, start", [
+    ("SELECT ?s ?p WHERE { ?s ?p ?o } GROUP BY ?s", (1, 11), "?p is selected at line 1, column 11 but neither grouped"),
+    ("SELECT ?s (COUNT(*) AS ?n)\nWHERE { ?s ?p ?o }", (1, 8), "?s is selected at line 1, column 8 but neither grouped"),
+    ("SELECT ?p ?dt (COUNT(*) AS ?n) { ?s ?p ?o BIND(DATATYPE(?o) AS ?dt) } GROUP BY ?p # x", (1, 11),
+     "?dt is selected at line 1, column 11"),
+    ("SELECT (YEAR(?f) AS ?y) (COUNT(*) AS ?n) WHERE { ?s ?p ?f } GROUP BY (YEAR(?f))", (1, 1),
+     "an expression in SELECT at line 1, column 1 uses a variable that is neither grouped nor aggregated"),
+])
+def test_a_grouping_mistake_is_named_as_one_not_as_a_syntax_error_at_the_end(client, query, place, start):
+    """Oxigraph lists its grouping check among the tokens it expected, at the end of the text
+    ("expected "$", "(", ":", "<", "?", IF, TZ"): the variable and what to do are said instead."""
+    r = client.get("/sparql", query_string={"query": query})
+    assert r.status_code == 400 and r.data.decode().startswith(start), r.data
+    assert (int(r.headers["X-Error-Line"]), int(r.headers["X-Error-Column"])) == place
+    assert client.get("/sparql", query_string={"query": "SELECT ?s (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?s"}).status_code == 200
+
+
 def test_undeclared_prefix_names_the_prefix_and_position(client):
     r = client.get("/sparql", query_string={"query": "SELECT * WHERE {\n  ?s foaf:name ?o }"})
     assert r.status_code == 400

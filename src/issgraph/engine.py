@@ -63,6 +63,54 @@ def answer_kind(form: str) -> str:
     return "results" if form in ("SELECT", "ASK") else "graph"
 
 
+_SELECT_CLAUSE = re.compile(r"(?is)\bSELECT\b(?:\s+(?:DISTINCT|REDUCED)\b)?(.*?)(?:\bWHERE\b|\{)")
+_GROUP_CLAUSE = re.compile(r"(?is)\bGROUP\s+BY\b(.*?)(?:\bHAVING\b|\bORDER\b|\bLIMIT\b|\bOFFSET\b|\bVALUES\b|\}|$)")
+_VARIABLE = re.compile(r"[?$]([\w\u00b7\u0300-\u036f\u203f\u2040]+)")
+
+
+def _top_level_variables(clause: str, start: int) -> list[tuple[str, int]]:
+    """The variables of a clause outside brackets, with their offsets in the query."""
+    out, depth = [], 0
+    for i, ch in enumerate(clause):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch in "?$" and depth == 0 and (m := _VARIABLE.match(clause, i)):
+            out.append((m.group(1), start + i))
+    return out
+
+
+def _grouping_error(text: str, expression: bool) -> QueryError:
+    """Oxigraph's "The SELECT contains a variable that is unbound", said as what to do: with GROUP BY
+    or an aggregate, each selected variable must be grouped or inside an aggregate; the first that
+    is not is named at its place in SELECT (best effort: a query whose clauses these patterns
+    cannot find gets the message without a name, at the SELECT)."""
+    select = _SELECT_CLAUSE.search(text)
+    group = _GROUP_CLAUSE.search(text, select.end() if select else 0)
+    grouped = set()
+    if group is not None:
+        grouped = {name for name, _ in _top_level_variables(group.group(1), group.start(1))}
+        grouped |= {m.group(1) for m in re.finditer(r"(?i)\bAS\s+[?$]([\w]+)", group.group(1))}
+    where = select.start() if select else 0
+    name = None
+    if select is not None and not expression:
+        for var, offset in _top_level_variables(select.group(1), select.start(1)):
+            if var not in grouped:
+                name, where = var, offset
+                break
+    line, column = text.count("\n", 0, where) + 1, where - text.rfind("\n", 0, where)
+    place = f"at line {line}, column {column}"
+    if expression:
+        message = (f"an expression in SELECT {place} uses a variable that is neither grouped nor aggregated: "
+                   "group by the expression with AS, as in GROUP BY (YEAR(?date) AS ?year), and select its variable")
+    else:
+        message = (f"{'?' + name if name else 'a variable'} is selected {place} but neither grouped nor aggregated: "
+                   "with GROUP BY or an aggregate, each selected variable must be in GROUP BY or inside an "
+                   f"aggregate, as in (SAMPLE(?{name or 'x'}) AS ?{name or 'x'}1)")
+    return QueryError(message, line, column)
+
+
 def _syntax_error(err: Exception, text: str, known: dict[str, str] | None = None) -> QueryError:
     """Oxigraph says 'error at 3:12: expected ...'; keep line and column apart and the text short.
     An undeclared prefix used before that place is named instead, where it is first used: Oxigraph
@@ -81,6 +129,8 @@ def _syntax_error(err: Exception, text: str, known: dict[str, str] | None = None
         namespace = (known or WELL_KNOWN).get(prefix, "...")
         return QueryError(f"undeclared prefix {prefix!r} at line {line}, column {column}: add "
                           f"PREFIX {prefix}: <{namespace}> to the query", line, column)
+    if "The SELECT contains" in rest:        # Oxigraph's grouping check, listed among what it expected
+        return _grouping_error(text, "an expression with" in rest)
     if "IRI parsing failed" in rest:
         iri = _iri_before(text, line, column)
         return QueryError(f"invalid IRI {iri} at line {line}: it is not an IRI (RFC 3987), or a relative "

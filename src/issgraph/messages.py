@@ -51,6 +51,15 @@ _RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"^not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK$"),
      lambda m: "این پرس‌وجوی SPARQL نیست: باید با SELECT، CONSTRUCT، DESCRIBE یا ASK باشد"),
     (re.compile(r"^the query is empty$"), lambda m: "پرس‌وجو خالی است"),
+    (re.compile(r"^(?P<v>\?\S+|a variable) is selected but neither grouped nor aggregated: .*$", re.S),
+     lambda m: (f"{'متغیر ' + m.group('v') if m.group('v').startswith('?') else 'متغیری'} در SELECT آمده اما نه گروه‌بندی "
+                "شده است و نه درون تابعی تجمعی: با GROUP BY یا تابع تجمعی، هر متغیر SELECT باید در GROUP BY یا درون "
+                "تابعی تجمعی مانند SAMPLE باشد")),
+    (re.compile(r"^an expression in SELECT uses a variable that is neither grouped nor aggregated: .*$", re.S),
+     lambda m: ("عبارتی در SELECT متغیری را به کار می‌برد که نه گروه‌بندی شده است و نه درون تابعی تجمعی: "
+                "عبارت را با AS گروه‌بندی کنید، مانند GROUP BY (YEAR(?date) AS ?year)، و متغیر آن را برگزینید")),
+    (re.compile(r"^invalid IRI (?P<iri><[^\s]*>)(?: at line \d+)?: it is not an IRI \(RFC 3987\).*$", re.S),
+     lambda m: f"{m.group('iri')} یک IRI درست نیست (RFC 3987)"),
     (re.compile(r"^SERVICE \(federated query\) is not allowed on this endpoint: "
                 r"the server makes no outgoing requests$"),
      lambda m: "SERVICE (پرس‌وجوی فدرال) در این نقطهٔ دسترسی پذیرفته نیست: کارساز هیچ درخواستی به بیرون نمی‌فرستد"),
