@@ -75,7 +75,7 @@ def test_reused_vocabularies_are_looked_up_and_the_other_scheme_of_schema_org_is
                           "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
                           "SELECT ?x WHERE { ?x iss:date ?d FILTER(datatype(?d) = xsd:gMonth) }"})
     assert "schema:startDate names nothing in this graph" in warning(absent)
-    assert ("<http://schema.org/description> names nothing in this graph (did you mean schema:description?)"
+    assert ("<http://schema.org/description> names nothing in this graph (did you mean <https://schema.org/description>?)"
             in warning(http))
     assert datatype.headers["X-Result-Count"] == "0" and "Warning" not in datatype.headers   # xsd: not hinted
 
@@ -143,3 +143,24 @@ def test_the_query_page_says_which_term_is_unknown_with_the_script(browser, serv
     assert [c.text for c in hint.find_elements(By.TAG_NAME, "code")] == ["res:Rusia", "res:Russia"]
     assert browser.find_element(By.CSS_SELECTOR, "#result p.boolean").get_attribute("data-boolean") == "false"
     assert script_errors(browser) == []
+
+
+@pytest.mark.parametrize("query, said", [
+    # The other separator of the ontology's namespace, and the other scheme: the twin named whole.
+    ("PREFIX iss: <https://w3id.org/issgraph/ontology/> SELECT ?x { ?x a iss:Launch }",
+     "<https://w3id.org/issgraph/ontology/Launch> names nothing in this graph "
+     "(did you mean <https://w3id.org/issgraph/ontology#Launch>?)"),
+    ("PREFIX schema: <http://schema.org/> SELECT ?x { ?x a schema:Organization }",
+     "<http://schema.org/Organization> names nothing in this graph (did you mean <https://schema.org/Organization>?)"),
+    # A resource named by its alternative label, or by its label and a word more.
+    (P + "SELECT ?p ?o { res:ISS ?p ?o }", "res:ISS names nothing in this graph (did you mean res:International_Space_Station?)"),
+    (P + "SELECT ?p ?o { res:Soyuz_spacecraft ?p ?o }", "res:Soyuz_spacecraft names nothing in this graph (did you mean res:Soyuz"),
+    # A term only the shapes graph names is in no graph a query reads by default.
+    ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> SELECT ?s ?o { ?s skos:exactMatch ?o }",
+     "skos:exactMatch names nothing in this graph"),
+])
+def test_an_empty_answer_names_what_was_probably_meant(client, query, said):
+    """Found by an outside user: these came back empty with no warning, or with one that named what they wrote."""
+    r = client.get("/sparql", headers={"Accept": JSON}, query_string={"query": query})
+    assert r.status_code == 200 and r.headers["X-Result-Count"] == "0"
+    assert said in warning(r), warning(r)

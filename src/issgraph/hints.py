@@ -4,8 +4,12 @@
 ontology has `iss:ModuleContribution`, not `iss:Module`. Nothing in the answer says so. When an
 answer is empty, each IRI the query names in the graph's own two namespaces (the ontology's and
 the resources') or in a vocabulary the data reuses (schema.org, PROV, Dublin Core, SKOS, OWL-Time,
-DBpedia's ontology) is looked up in the store — three index lookups, as subject, predicate, object,
-in any graph — and those found nowhere are named with the closest terms that exist. The query
+DBpedia's ontology) is looked up in the store — as subject, predicate, object, in the graphs a
+query reads by default (data, ontology, inferred: a term only the shapes name is named too) — and
+those found nowhere are named with the closest terms that exist: a resource whose label or
+alternative label the name spells (`res:ISS`, `res:Soyuz_spacecraft`), then the closest spellings.
+An IRI of a hinted namespace written with the other scheme or the other separator
+(`http://schema.org/name`, `…/ontology/Launch` for `…/ontology#Launch`) is named with its twin, whole. The query
 service puts them in a `Warning: 199` header (RFC 9110's "miscellaneous warning"), the query page
 shows them. Nothing is looked up for an answer with rows, nor for a store behind a remote endpoint.
 
@@ -23,6 +27,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from .text import fold
 from .guard import _BLANK, _BNODE, _IRIREF, _PN_LOCAL, _PN_PREFIX, _STRING, _UCHAR, _VAR, _codepoint
 from .namespaces import RDF, RDFS
 
@@ -38,6 +43,7 @@ MAX_SUGGESTED = 2      # existing terms suggested for each
 MAX_CANDIDATES = 20_000   # a namespace with more names gets no suggestions: comparing costs O(names),
                           # on the worker's event loop (the shipped graph has under a thousand)
 _LABEL = ox.NamedNode(RDFS + "label")
+_LABELS = (_LABEL, ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"))
 _TYPE = ox.NamedNode(RDF + "type")
 
 _TERMS = re.compile("|".join([
@@ -72,12 +78,15 @@ def named_iris(text: str) -> list[str]:
 class TermHints:
     """The unknown terms of a query, looked up in a store; `store()` gives the store of this process."""
 
-    def __init__(self, store: Callable[[], ox.Store], namespaces: dict[str, str]):
+    def __init__(self, store: Callable[[], ox.Store], namespaces: dict[str, str], graphs: tuple[str, ...] = ()):
         """`namespaces`: prefix -> namespace whose terms are looked up (HINTED_PREFIXES': the graph's
-        own two and the vocabularies its data reuses)."""
+        own two and the vocabularies its data reuses); `graphs`: the named graphs a term must be in
+        (those of the default graph; none given: any graph)."""
         self._store = store
         self.namespaces = namespaces
+        self.graphs = tuple(ox.NamedNode(g) for g in graphs) or (None,)
         self._known: dict[str, list[str]] | None = None     # namespace -> its local names, on first need
+        self._labelled: dict[str, dict[str, list[str]]] = {}   # namespace -> folded label -> local names
         self._lock = threading.Lock()
 
     def unknown(self, text: str) -> list[tuple[str, list[str]]]:
@@ -90,14 +99,14 @@ class TermHints:
         for iri in named_iris(text)[:MAX_LOOKED_UP]:
             prefix, namespace = self._namespace_of(iri)
             if prefix is None:
-                twin = _other_scheme(iri)
-                twin_prefix, twin_namespace = self._namespace_of(twin)
-                if twin_prefix is not None and self._exists(store, twin) and not self._exists(store, iri):
-                    out.append((f"<{iri}>", [f"{twin_prefix}:{twin[len(twin_namespace):]}"]))
+                twin = next((t for t in self._twins(iri) if self._exists(store, t)), None)
+                if twin is not None and not self._exists(store, iri):
+                    out.append((f"<{iri}>", [f"<{twin}>"]))
             elif not self._exists(store, iri):
                 local = iri[len(namespace):]
-                close = suggestions(local, self._locals(store, namespace))
-                out.append((f"{prefix}:{local}", [f"{prefix}:{name}" for name in close]))
+                known = self._locals(store, namespace)
+                close = list(dict.fromkeys(self._by_label(local, namespace) + suggestions(local, known)))
+                out.append((f"{prefix}:{local}", [f"{prefix}:{name}" for name in close[:MAX_SUGGESTED]]))
             if len(out) == MAX_NAMED:
                 break
         return out
@@ -108,12 +117,38 @@ class TermHints:
                 return prefix, namespace
         return None, ""
 
-    @staticmethod
-    def _exists(store: ox.Store, iri: str) -> bool:
+    def _twins(self, iri: str) -> list[str]:
+        """The IRIs of hinted namespaces `iri` may have been meant as: the other scheme (http/https),
+        the other separator of a namespace ending in # or / (…/ontology/Launch for …/ontology#Launch),
+        or both."""
+        out = []
+        for candidate in (iri, _other_scheme(iri)):
+            if candidate != iri and self._namespace_of(candidate)[0] is not None:
+                out.append(candidate)
+            for namespace in self.namespaces.values():
+                other = namespace[:-1] + ("/" if namespace.endswith("#") else "#")
+                if namespace[-1] in "#/" and candidate.startswith(other) and len(candidate) > len(other):
+                    out.append(namespace + candidate[len(other):])
+        return out
+
+    def _exists(self, store: ox.Store, iri: str) -> bool:
         node = ox.NamedNode(iri)
-        return any(next(iter(store.quads_for_pattern(*pattern)), None) is not None
-                   for pattern in ((node, None, None, None), (None, node, None, None), (None, None, node, None))) \
+        return any(next(iter(store.quads_for_pattern(*pattern, graph)), None) is not None
+                   for graph in self.graphs
+                   for pattern in ((node, None, None), (None, node, None), (None, None, node))) \
             or any(graph == node for graph in store.named_graphs())
+
+    def _by_label(self, local: str, namespace: str) -> list[str]:
+        """Names in `namespace` whose label or alternative label is what `local` spells (`ISS`), or
+        begins it as whole words (`Soyuz_spacecraft`: the resource labelled Soyuz); longest label first."""
+        labels = self._labelled.get(namespace, {})
+        spelled = fold(local.replace("_", " "))
+        if not spelled:
+            return []
+        exact = labels.get(spelled, [])
+        words = spelled.split()
+        starts = [name for n in range(len(words) - 1, 0, -1) for name in labels.get(" ".join(words[:n]), [])]
+        return list(dict.fromkeys(exact + starts))
 
     def _locals(self, store: ox.Store, namespace: str) -> list[str]:
         """The local names of `namespace` the graph uses, gathered once: labelled subjects (every
@@ -129,8 +164,14 @@ class TermHints:
                         if prefix is not None:
                             known[ns].add(term.value[len(ns):])
 
-                for quad in itertools.islice(store.quads_for_pattern(None, _LABEL, None, None), SCAN_QUADS):
-                    add(quad.subject)
+                labelled: dict[str, dict[str, set[str]]] = {ns: {} for ns in self.namespaces.values()}
+                for predicate in _LABELS:
+                    for quad in itertools.islice(store.quads_for_pattern(None, predicate, None, None), SCAN_QUADS):
+                        add(quad.subject)
+                        prefix, ns = self._namespace_of(quad.subject.value) if isinstance(quad.subject, ox.NamedNode) \
+                            else (None, "")
+                        if prefix is not None and isinstance(quad.object, ox.Literal):
+                            labelled[ns].setdefault(fold(quad.object.value), set()).add(quad.subject.value[len(ns):])
                 first = list(itertools.islice(store, SCAN_QUADS + 1))
                 if len(first) <= SCAN_QUADS:
                     for quad in first:
@@ -139,6 +180,8 @@ class TermHints:
                             add(quad.object)
                 self._known = {ns: sorted(names) if len(names) <= MAX_CANDIDATES else []
                                for ns, names in known.items()}
+                self._labelled = {ns: {label: sorted(names) for label, names in by.items()}
+                                  for ns, by in labelled.items()}
             return self._known.get(namespace, [])
 
 

@@ -44,7 +44,7 @@ class Services:
         # Hints name the unknown terms of a query whose answer is empty, looked up in this process's
         # own store; a store behind a remote endpoint is not asked.
         hints = None if dataset.backend.endpoint else TermHints(
-            lambda: dataset.store, {name: self.prefixes[name] for name in HINTED_PREFIXES})
+            lambda: dataset.store, {name: self.prefixes[name] for name in HINTED_PREFIXES}, config.default_graph_iris)
         self.queries = QueryService(config, self.executor, hints)
         self.site = Site(dataset)
         self.documents = Documents(dataset, self.prefixes, capacity=config.cache_bytes, context=self.context)
