@@ -220,6 +220,7 @@ def test_shipped_graph_conforms_to_its_shapes(dataset):
     ("contribution_without_builder.ttl", "a module contribution has one builder"),
     ("fact_without_provenance.ttl", "a fact needs provenance"),
     ("fact_statement_without_passage.ttl", "a fact statement without its passage"),
+    ("statement_without_quote.ttl", "a fact statement without the source's words"),
     ("fact_triple_not_reified.ttl", "a fact statement needs its passage"),
     ("interval_end_before_start.ttl", "an interval whose end precedes its start"),
     ("solar_hijri_disagrees.ttl", "a computed Solar Hijri date disagrees with the Gregorian one"),
