@@ -266,3 +266,17 @@ def test_dates_drawn_by_the_script_read_in_both_calendars_as_the_server_writes_t
     browser.get(browser.current_url)
     assert dates() == scripted
     assert script_errors(browser) == []
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Skip to the content"), ("fa", "رفتن به محتوا")])
+def test_the_first_tab_stop_is_a_skip_link_to_the_content(browser, server, lang, words):
+    """Ten header links came before the content for a keyboard (a real browser's walk)."""
+    browser.set_window_size(*DESKTOP)
+    browser.get(f"{server.url}/?lang={lang}")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    active = browser.switch_to.active_element
+    assert active.get_attribute("class") == "skip" and active.text == words
+    assert active.rect["y"] >= 0 and active.is_displayed()          # seen once it has the focus
+    active.send_keys(Keys.ENTER)
+    wait(browser).until(lambda d: d.switch_to.active_element.tag_name == "main")
+    assert browser.execute_script("return document.querySelector('a.skip').getBoundingClientRect().bottom") <= 0

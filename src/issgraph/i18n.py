@@ -132,6 +132,7 @@ WORDS = {
                    "همهٔ واقعیت‌های یک متن دانشنامه‌ای فارسی دربارهٔ ایستگاه فضایی بین‌المللی، به‌صورت داده‌های "
                    "پیوندی به انگلیسی و فارسی، هر یک با ارجاع به بندی که آن را بیان می‌کند."),
     "home_size": ("Size", "اندازه"),
+    "skip_to_content": ("Skip to the content", "رفتن به محتوا"),
     # The figures (figures.py): one name for each count, on every page that shows it.
     "fig_triples": ("triples in the default graph (data, ontology and inferred)",
                     "سه‌تایی در گراف پیش‌فرض (داده‌ها، هستی‌شناسی و استنتاج‌شده‌ها)"),
