@@ -198,6 +198,13 @@ def test_a_browser_sent_from_the_endpoint_to_the_query_page_keeps_its_language(c
     assert parse_qs(urlsplit(r.headers["Location"]).query) == {"query": ["ASK {}"]}
 
 
+def test_the_query_pages_first_question_asks_for_labels_in_the_pages_language(client):
+    for lang in ("en", "fa"):
+        tree = parse(client.get(f"/query?lang={lang}").data)
+        editor = next(t for t in tree.iter("textarea") if t.get("name") == "query")
+        assert f'FILTER(LANG(?label) = "{lang}")' in (editor.text or ""), lang
+
+
 def test_the_favicon_is_where_browsers_look(client):
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.content_type == "image/vnd.microsoft.icon"

@@ -150,7 +150,7 @@ def query_page() -> Response:
                                 request.environ.get("issgraph.request_id", "-"), request.environ.get("issgraph.arrived"),
                                 page=querypage.page_number(request.args.get("page")), view=request.args.get("view"))
     if text is None or not text.strip():
-        text = querypage.default_query(svc.prefixes)
+        text = querypage.default_query(svc.prefixes, lang)
     status = outcome.status if outcome is not None and outcome.kind == "error" else 400 if param_error else 200
     keep = ("query", "example", "page", "view") + tuple(p.name for p in (chosen.params if chosen else ()))
     doc = render_page("query.html", lang, status, keep=keep, query=text, outcome=outcome, examples=_examples(),

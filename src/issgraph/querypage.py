@@ -373,8 +373,10 @@ def highlight_turtle(text: str) -> Markup:
     return Markup("".join(out))
 
 
-def default_query(prefixes: dict[str, str]) -> str:
-    """What the editor holds before anyone types: the graph's prefixes and a first question."""
+def default_query(prefixes: dict[str, str], lang: str = "en") -> str:
+    """What the editor holds before anyone types: the graph's prefixes and a first question, asking
+    for labels in the page's language."""
     head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
     return (head + "\nSELECT ?entity ?label WHERE {\n  ?entity iss:station res:International_Space_Station ;\n"
-            "          rdfs:label ?label .\n  FILTER(LANG(?label) = \"en\")\n}\nORDER BY ?label\nLIMIT 50\n")
+            f"          rdfs:label ?label .\n  FILTER(LANG(?label) = \"{'fa' if lang == 'fa' else 'en'}\")\n}}\n"
+            "ORDER BY ?label\nLIMIT 50\n")
