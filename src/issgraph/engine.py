@@ -21,7 +21,7 @@ from .formats import BY_NAME, Format
 from .jsonld import build_context
 from .skolem import unskolemizer
 from .stores import StoreError, endpoint_of, request
-from .guard import undeclared_prefix
+from .guard import _VAR, undeclared_prefix
 from .namespaces import XSD, prefixes_for
 
 
@@ -65,7 +65,7 @@ def answer_kind(form: str) -> str:
 
 _SELECT_CLAUSE = re.compile(r"(?is)\bSELECT\b(?:\s+(?:DISTINCT|REDUCED)\b)?(.*?)(?:\bWHERE\b|\{)")
 _GROUP_CLAUSE = re.compile(r"(?is)\bGROUP\s+BY\b(.*?)(?:\bHAVING\b|\bORDER\b|\bLIMIT\b|\bOFFSET\b|\bVALUES\b|\}|$)")
-_VARIABLE = re.compile(r"[?$]([\w\u00b7\u0300-\u036f\u203f\u2040]+)")
+_VARIABLE = re.compile(_VAR)                # the guard's terminal: ?name or $name
 
 
 def _top_level_variables(clause: str, start: int) -> list[tuple[str, int]]:
@@ -77,7 +77,7 @@ def _top_level_variables(clause: str, start: int) -> list[tuple[str, int]]:
         elif ch == ")":
             depth -= 1
         elif ch in "?$" and depth == 0 and (m := _VARIABLE.match(clause, i)):
-            out.append((m.group(1), start + i))
+            out.append((m.group()[1:], start + i))
     return out
 
 

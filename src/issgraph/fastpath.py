@@ -17,6 +17,8 @@ from http import HTTPStatus
 
 from urllib.parse import urlsplit
 
+from werkzeug.http import is_resource_modified
+
 from .cache import ByteLRU
 from .config import Config, valid_host
 from .protocol import ProtocolError, parse_request
@@ -247,29 +249,18 @@ class Entrance:
 
 
 def not_modified(environ, headers) -> list[tuple[str, str]] | None:
-    """The headers of a 304 when the request's validators match a 2xx answer's headers, else None.
-    If-None-Match compares weakly (RFC 9110 13.1.2: W/"x" matches "x") and wins over If-Modified-Since."""
-    inm, ims = environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")
-    if inm is None and ims is None:
+    """The headers of a 304 when the request's If-None-Match or If-Modified-Since says the client
+    has this 2xx answer already, else None: werkzeug's comparison, the one Flask's pages use
+    (If-None-Match weakly, RFC 9110 13.1.2, and before If-Modified-Since)."""
+    if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
         return None
     etag = next((v for k, v in headers if k == "ETag"), None)
     modified = next((v for k, v in headers if k == "Last-Modified"), None)
-    if (etag is not None and inm is not None and (inm.strip() == "*" or _weak(etag) in _weak_tags(inm))) \
-            or (inm is None and modified is not None and ims == modified):
-        seen = {k for k, _ in headers}
-        return [(k, v) for k, v in [*headers, *((k, v) for k, v in COMMON_HEADERS if k not in seen)]
-                if k in REPLAYED_304] + \
-            [("X-Request-Id", request_id(environ)), ("Date", formatdate(usegmt=True))]
-    return None
-
-
-def _weak(tag: str) -> str:
-    """An entity tag without its W/ mark: If-None-Match compares tags weakly (RFC 9110 13.1.2)."""
-    return tag[2:] if tag.startswith("W/") else tag
-
-
-def _weak_tags(header: str) -> set[str]:
-    return {_weak(t.strip()) for t in header.split(",")}
+    if (etag is None and modified is None) or is_resource_modified(environ, etag=etag, last_modified=modified):
+        return None
+    seen = {k for k, _ in headers}
+    return [(k, v) for k, v in [*headers, *((k, v) for k, v in COMMON_HEADERS if k not in seen)]
+            if k in REPLAYED_304] + [("X-Request-Id", request_id(environ)), ("Date", formatdate(usegmt=True))]
 
 
 def _reply_parts(reply) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from .text import fold
 from .guard import _BLANK, _BNODE, _IRIREF, _PN_LOCAL, _PN_PREFIX, _STRING, _UCHAR, _VAR, _codepoint
-from .namespaces import RDF, RDFS
+from .namespaces import RDF, RDFS, SKOS
 
 # The namespaces whose terms are looked up, by their names in namespaces.PREFIXES: the graph's own
 # two and the vocabularies it reuses for its data. Not rdf:, rdfs:, owl:, xsd: (datatypes and
@@ -43,7 +43,7 @@ MAX_SUGGESTED = 2      # existing terms suggested for each
 MAX_CANDIDATES = 20_000   # a namespace with more names gets no suggestions: comparing costs O(names),
                           # on the worker's event loop (the shipped graph has under a thousand)
 _LABEL = ox.NamedNode(RDFS + "label")
-_LABELS = (_LABEL, ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"))
+_LABELS = (_LABEL, ox.NamedNode(SKOS + "altLabel"))
 _TYPE = ox.NamedNode(RDF + "type")
 
 _TERMS = re.compile("|".join([
@@ -104,8 +104,8 @@ class TermHints:
                     out.append((f"<{iri}>", [f"<{twin}>"]))
             elif not self._exists(store, iri):
                 local = iri[len(namespace):]
-                known = self._locals(store, namespace)
-                close = list(dict.fromkeys(self._by_label(local, namespace) + suggestions(local, known)))
+                close = list(dict.fromkeys(self._by_label(store, local, namespace)
+                                           + suggestions(local, self._locals(store, namespace))))
                 out.append((f"{prefix}:{local}", [f"{prefix}:{name}" for name in close[:MAX_SUGGESTED]]))
             if len(out) == MAX_NAMED:
                 break
@@ -138,9 +138,10 @@ class TermHints:
                    for pattern in ((node, None, None), (None, node, None), (None, None, node))) \
             or any(graph == node for graph in store.named_graphs())
 
-    def _by_label(self, local: str, namespace: str) -> list[str]:
+    def _by_label(self, store: ox.Store, local: str, namespace: str) -> list[str]:
         """Names in `namespace` whose label or alternative label is what `local` spells (`ISS`), or
         begins it as whole words (`Soyuz_spacecraft`: the resource labelled Soyuz); longest label first."""
+        self._locals(store, namespace)          # gathers the labels too, once
         labels = self._labelled.get(namespace, {})
         spelled = fold(local.replace("_", " "))
         if not spelled:

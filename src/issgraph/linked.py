@@ -8,6 +8,8 @@ the negotiated format. Routes only pick the document; the functions below build 
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, request
 
@@ -119,38 +121,37 @@ def ontology_version(version: str) -> Response:
     release (releases/VERSION), and to a browser the current reference page; without an archive,
     the current ontology."""
     named = split_extension(version, EXT)           # /ontology/0.1.0.ttl: one format of it
-    if named is not None:
-        version, fmt = named
-    if version != ontology_version_info() and version not in compatible_versions():
+    version, fmt = named if named is not None else (version, _choose(DOC_OFFERS))
+    current = ontology_version_info()
+    if version != current and version not in compatible_versions():
         abort(404)
-    if named is None:
-        fmt = _choose(DOC_OFFERS)
-    triples = None if version == ontology_version_info() or fmt is formats.HTML else archived_ontology(version)
-    if triples is None:
-        if named is not None:
-            return send_document(ontology_document(fmt, page_lang()), vary="")
-        return _send_ontology()
     svc = _svc()
-    doc = svc.documents.get(("ontology", version, fmt.name), lambda: svc.documents.rdf(triples, fmt))
+    triples = None
+    if version != current and fmt is not formats.HTML:
+        triples = archived_ontology(svc.dataset, version, svc.site.canonical("ontology/" + version))
+    if triples is None:
+        doc, location = ontology_document(fmt, page_lang()), f"/ontology.{fmt.extension}"
+    else:
+        doc = svc.documents.get(("ontology", version, fmt.name), lambda: svc.documents.rdf(triples, fmt))
+        location = f"/ontology/{version}.{fmt.extension}"
     if named is not None:
         return send_document(doc, vary="")
-    return send_document(doc, vary="Accept", location=f"/ontology/{version}.{fmt.extension}")
+    return send_document(doc, vary="Accept, Accept-Language" if fmt is formats.HTML else "Accept", location=location)
 
 
-def archived_ontology(version: str) -> list | None:
+@lru_cache(maxsize=8)
+def archived_ontology(dataset, version: str, version_iri: str) -> tuple | None:
     """The ontology graph of the archived release `version`, when it is that version's ontology
-    (its owl:versionIRI is …/ontology/VERSION), sorted; None without one."""
-    svc = _svc()
-    release = catalogue(svc.dataset).get(version)
+    (its owl:versionIRI is `version_iri`), sorted; None without one. Read once per process."""
+    release = catalogue(dataset).get(version)
     if release is None:
         return None
-    graph, iri = svc.dataset.config.ontology_graph, svc.site.canonical("ontology/" + version)
-    triples = sorted((ox.Triple(q.subject, q.predicate, q.object) for q in release.quads()
-                      if q.graph_name.value == graph), key=str)
-    if not any(t.predicate.value == OWL + "versionIRI" and t.object.value == iri for t in triples):
+    graph = dataset.config.ontology_graph
+    triples = tuple(sorted((ox.Triple(q.subject, q.predicate, q.object) for q in release.quads()
+                            if q.graph_name.value == graph), key=str))
+    if not any(t.predicate.value == OWL + "versionIRI" and t.object.value == version_iri for t in triples):
         return None
     return triples
-
 
 def compatible_versions() -> set[str]:
     """The last path segments of the versions the ontology says it is backward compatible with."""
